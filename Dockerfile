@@ -1,0 +1,25 @@
+# The KEM back-office image: gunicorn for the web, the same image for the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    KEM_PROFILE=production KEM_VAR_DIR=/app/var
+
+WORKDIR /app
+RUN useradd --system --uid 10001 --home /app kem
+
+COPY pyproject.toml README.md ./
+COPY config ./config
+COPY kem ./kem
+COPY cases ./cases
+COPY courses ./courses
+COPY referrals ./referrals
+COPY locale ./locale
+COPY manage.py ./
+RUN pip install --no-cache-dir . \
+    && python manage.py compile_catalogues \
+    && mkdir -p /app/var/beat /app/var/media /app/var/static && chown -R kem /app/var
+
+USER kem
+EXPOSE 8000
+# collectstatic needs no secrets beyond a syntactically complete production environment.
+CMD ["sh", "-c", "python manage.py collectstatic --noinput && gunicorn config.wsgi --bind 0.0.0.0:8000 --workers 3 --access-logfile -"]

@@ -1,0 +1,1 @@
+"""Counselling cases and sessions, interpreter requests, interpreters and languages."""

@@ -1,0 +1,10 @@
+"""The versioned REST API: each app registers its viewsets on one router."""
+
+from rest_framework.routers import DefaultRouter
+
+from kem import api as kem_api
+
+router = DefaultRouter()
+kem_api.register(router)
+
+urlpatterns = router.urls

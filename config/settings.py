@@ -1,0 +1,291 @@
+"""Settings for the KEM back-office, read from the environment.
+
+Two profiles:
+- ``KEM_PROFILE=embedded`` (the default with nothing set): SQLite under ``var/``, Celery tasks
+  run in-process, console e-mail, DEBUG on, demo mode. For trying the software and for tests.
+- ``KEM_PROFILE=production``: everything that matters must be given (SECRET_KEY, DATABASE_URL,
+  CELERY_BROKER_URL, ALLOWED_HOSTS, KEM_ROOT_KEY); a missing or malformed value stops the start
+  with a message naming it. ``.env.example`` lists every variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from config.env import Env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = Env()
+
+PROFILE = env.choice("KEM_PROFILE", ("embedded", "production"), "embedded")
+PRODUCTION = PROFILE == "production"
+VAR_DIR = Path(env.str("KEM_VAR_DIR", str(BASE_DIR / "var")))
+
+# Demo mode (demo logins, seed_demo) is never allowed in production.
+DEMO_MODE = env.bool("KEM_DEMO_MODE", not PRODUCTION)
+if PRODUCTION and DEMO_MODE:
+    raise ImproperlyConfigured("KEM_DEMO_MODE cannot be true with KEM_PROFILE=production.")
+
+DEBUG = env.bool("DEBUG", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be false with KEM_PROFILE=production.")
+
+if PRODUCTION:
+    SECRET_KEY = env.str("SECRET_KEY")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters of random text.")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+else:
+    # Only ever used on a developer's or a demo machine; production refuses to start without one.
+    SECRET_KEY = env.str("SECRET_KEY", "embedded-demo-only-" + "x" * 40)
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
+
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "guardian",
+    "simple_history",
+    "django_htmx",
+    "django_countries",
+    "kem",
+    "cases",
+    "courses",
+    "referrals",
+]
+
+MIDDLEWARE = [
+    "kem.middleware.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kem.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "kem.middleware.GreekFirstLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kem.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+if PRODUCTION:
+    DATABASES = {"default": env.db("DATABASE_URL")}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {"default": env.db("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kem.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60 if PRODUCTION else 0, minimum=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    DATABASES["default"]["OPTIONS"]["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth -----------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+GUARDIAN_RAISE_403 = False
+ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous people see nothing
+
+# --- Language -------------------------------------------------------------------------------
+LANGUAGE_CODE = "el"
+LANGUAGES = [("el", _("Greek")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Athens"
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"
+# The embedded profile serves static files straight from the apps (no collectstatic step).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# --- E-mail ---------------------------------------------------------------------------------
+if PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST", "localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "kem@localhost")
+
+# --- Security -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    CSRF_COOKIE_HTTPONLY = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", True)
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_BROKER_URL = (
+    env.url("CELERY_BROKER_URL", ("redis", "rediss"))
+    if PRODUCTION
+    else env.url("CELERY_BROKER_URL", ("redis", "rediss", "memory"), None)
+)
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = env.url("CELERY_RESULT_BACKEND", ("redis", "rediss"), None)
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The longest task (a large import or export) is stopped at 30 minutes; Redis must not hand an
+# unacknowledged task to a second worker before that, so the visibility timeout is well above it.
+CELERY_TASK_TIME_LIMIT = 30 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 28 * 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "clear-expired-sessions": {
+        "task": "kem.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": (
+        ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]
+        if DEBUG
+        else ["rest_framework.renderers.JSONRenderer"]
+    ),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KEM back-office API",
+    "DESCRIPTION": "Beneficiaries, counselling, referrals and classes of a Migrant Integration Centre.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Logging: structured enough to follow a request, never personal data ------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "kem.middleware.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django logs the failing SQL with its parameters at DEBUG; parameters may be personal data.
+        "django.db.backends": {"level": "INFO", "propagate": True},
+    },
+}
+
+# --- KEM ------------------------------------------------------------------------------------
+KEM_SUPPRESSION_THRESHOLD = env.int("KEM_SUPPRESSION_THRESHOLD", 9, minimum=1)
+KEM_HEALTH_BROKER_TIMEOUT = 3
+
+# --- Personal-data vault (kem/vault, docs/SECURITY.md) ---------------------------------------
+from kem.vault.crypto import decode_root_key  # noqa: E402 - pure code, no settings needed
+
+# Root key: base64 of 32 random bytes (`python manage.py vault_generate_key`), or KEM_ROOT_KEY_FILE.
+# Never derived from SECRET_KEY. Older keys stay listed in KEM_OLD_ROOT_KEYS until `rotate_keys`.
+KEM_ROOT_KEY = env.str("KEM_ROOT_KEY", "")
+KEM_OLD_ROOT_KEYS = env.list("KEM_OLD_ROOT_KEYS", [])
+if PRODUCTION and not KEM_ROOT_KEY:
+    raise ImproperlyConfigured(
+        "KEM_ROOT_KEY (or KEM_ROOT_KEY_FILE) is required with KEM_PROFILE=production: "
+        "generate one with `python manage.py vault_generate_key` and back it up off the server."
+    )
+for _name, _value in [("KEM_ROOT_KEY", KEM_ROOT_KEY)] + [("KEM_OLD_ROOT_KEYS", k) for k in KEM_OLD_ROOT_KEYS]:
+    if _value:
+        try:
+            decode_root_key(_value, name=_name)
+        except ValueError as _exc:
+            raise ImproperlyConfigured(str(_exc)) from None
+# Demo and development only: with no key configured, one is created here on first use.
+KEM_ROOT_KEY_AUTOFILE = None if PRODUCTION else VAR_DIR / "vault-root.key"
+MIDDLEWARE.append("kem.vault.keycache.KeyCacheMiddleware")

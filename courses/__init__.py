@@ -1,0 +1,1 @@
+"""Courses, classes, enrolment and waiting lists, lessons, attendance, graduation, certificates."""

@@ -1,0 +1,1 @@
+"""Forms of the kem app, one module per family of pages."""

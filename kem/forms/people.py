@@ -1,0 +1,61 @@
+"""Forms for consent, households and merges. The services validate again; these keep what was typed."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kem.people import ConsentMethod, ConsentPurpose, Relationship
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
+    partner = forms.CharField(
+        label=_("Partner organisation"),
+        max_length=200,
+        required=False,
+        help_text=_("For a referral consent: the organisation the person agreed to be referred to."),
+    )
+    given_on = forms.DateField(label=_("Given on"), initial=timezone.localdate, widget=_date_input())
+    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=_date_input())
+    method = forms.ChoiceField(label=_("How it was given"), choices=ConsentMethod.choices)
+
+
+class ConsentWithdrawForm(forms.Form):
+    withdrawn_on = forms.DateField(label=_("Withdrawn on"), initial=timezone.localdate, widget=_date_input())
+
+
+class PersonSearchForm(forms.Form):
+    """Search text for picking a person; it travels in the POST body only."""
+
+    query = forms.CharField(
+        label=_("Find the person"),
+        min_length=2,
+        max_length=100,
+        help_text=_("A name in any script, a phone number or an ID number."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}),
+    )
+
+
+class HouseholdLinkForm(forms.Form):
+    member = forms.UUIDField(
+        label=_("Person"),
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Choose a person from the search results.")},
+    )
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the head of household"),
+        choices=[c for c in Relationship.choices if c[0] != Relationship.HEAD],
+    )
+
+
+class MergeForm(forms.Form):
+    duplicate = forms.UUIDField(
+        widget=forms.HiddenInput, error_messages={"required": _("Choose the duplicate record first.")}
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

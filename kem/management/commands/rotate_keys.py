@@ -1,0 +1,49 @@
+"""Re-wrap keys under the newest root key, or rotate the blind-index key (docs/SECURITY.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from kem.vault import key_cache
+from kem.vault.rotation import rewrap_root_keys, rotate_index_key
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-wrap every person and index key still wrapped by an old root key (KEM_OLD_ROOT_KEYS) "
+        "under KEM_ROOT_KEY; with --blind-index, rebuild the blind indexes under a new index key. "
+        "Resumable: run it again after an interruption."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--max-batches", type=int, default=None, help="Stop after this many batches.")
+        parser.add_argument("--blind-index", action="store_true", help="Rotate the blind-index key.")
+
+    def handle(
+        self, *args: Any, batch_size: int, max_batches: int | None, blind_index: bool, **options: Any
+    ) -> None:
+        with key_cache():
+            if blind_index:
+                finished = rotate_index_key(
+                    batch_size=batch_size, max_batches=max_batches, progress=self._bar
+                )
+                self.stdout.write("")
+                message = (
+                    "Blind indexes rebuilt under the new key."
+                    if finished
+                    else "Stopped; run again to continue."
+                )
+                self.stdout.write(self.style.SUCCESS(message) if finished else message)
+                return
+            count = rewrap_root_keys(batch_size=batch_size, max_batches=max_batches, progress=self._bar)
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Re-wrapped {count} keys under the newest root key."))
+
+    def _bar(self, done: int, total: int) -> None:
+        width = 30
+        filled = width if not total else min(width, width * done // total)
+        self.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending="")
+        self.stdout.flush()

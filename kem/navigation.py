@@ -1,0 +1,33 @@
+"""The navigation bar: each entry names the roles that may use it.
+
+Apps add their entries here as their pages arrive, so the bar never links to a page the user's
+role cannot open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from kem.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("home", _("Home"), "home", frozenset(Role.values)),
+    NavItem("centres", _("Centres"), "centre-list", frozenset(Role.values)),
+    NavItem("staff", _("Staff"), "staff-home", frozenset({Role.MANAGER})),
+]
+
+
+def items_for(roles: frozenset[str]) -> list[NavItem]:
+    """Entries whose roles intersect the user's roles, in bar order."""
+    return [item for item in NAV_ITEMS if item.roles & roles]

@@ -1,0 +1,412 @@
+"""Consent, households and merging two records of one person.
+
+Every write keeps history with the acting user (``_history_user``). Permission to act at all is the
+views' business (``beneficiary_for``); what these services check is what must hold whoever calls
+them: both people of a household at one centre the user serves, a merge by a manager of both
+records' centres.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.models import HistoricalChanges
+
+from kem.access_log import access_record
+from kem.models import Beneficiary, Role
+from kem.people import Consent, Household, HouseholdMember, MergeRecord, Relationship
+from kem.services.beneficiaries import id_numbers_of, next_expiry_of
+from kem.vault.fields import SealedField
+from kem.vault.models import SealedModel
+from kem.vault.normalise import id_canonical
+
+# --- consent -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    beneficiary: Beneficiary,
+    purpose: str,
+    partner: str = "",
+    given_on: dt.date,
+    expires_on: dt.date | None = None,
+    method: str,
+    by: Any,
+) -> Consent:
+    """Record a consent the person gave (the model's rules: not in the future, expiry after the
+    day it was given, a referral consent names its partner organisation)."""
+    consent = Consent(
+        beneficiary=beneficiary,
+        purpose=purpose,
+        partner=(partner or "").strip(),
+        given_on=given_on,
+        expires_on=expires_on,
+        method=method,
+        recorded_by=by,
+    )
+    consent.full_clean()
+    consent._history_user = by
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, consent: Consent, withdrawn_on: dt.date, by: Any) -> Consent:
+    """Mark a consent withdrawn from ``withdrawn_on``; the history keeps who recorded it."""
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_on is not None:
+        raise ValidationError(
+            {
+                "withdrawn_on": ValidationError(
+                    _("This consent was already withdrawn."), code="already_withdrawn"
+                )
+            }
+        )
+    if withdrawn_on > timezone.localdate():
+        raise ValidationError(
+            {"withdrawn_on": ValidationError(_("This date is in the future."), code="date_in_future")}
+        )
+    consent.withdrawn_on = withdrawn_on
+    consent.full_clean()
+    consent._history_user = by
+    consent.save()
+    return consent
+
+
+# --- households --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def household_link(*, head: Beneficiary, member: Beneficiary, relationship: str, by: Any) -> HouseholdMember:
+    """Add ``member`` to the household of ``head``.
+
+    If ``head`` belongs to no household, one is created at their registering centre with them as
+    its head; if they belong to one, ``member`` joins it and ``relationship`` is to that
+    household's head. A person already in a household must be unlinked from it first. Both people
+    must be registered at the same centre, one where ``by`` serves beneficiaries.
+    """
+    head, member = _locked(head, member)
+    if head.pk == member.pk:
+        raise ValidationError(_("A person cannot be linked to themselves."), code="same_person")
+    if head.registering_centre_id != member.registering_centre_id:
+        raise ValidationError(
+            _("Both people must be registered at the same centre to share a household."),
+            code="different_centres",
+        )
+    if not by.has_perm("kem.serve_beneficiaries", head.registering_centre):
+        raise PermissionDenied
+    if relationship == Relationship.HEAD:
+        raise ValidationError(
+            {
+                "relationship": ValidationError(
+                    _("The household already has its head; choose the relationship to them."),
+                    code="second_head",
+                )
+            }
+        )
+    if HouseholdMember.objects.filter(beneficiary=member).exists():
+        raise ValidationError(
+            _("This person already belongs to a household. Unlink them from it first."),
+            code="already_in_household",
+        )
+    household = _household_of(head, by=by)
+    link = HouseholdMember(household=household, beneficiary=member, relationship=relationship)
+    link.full_clean()
+    link._history_user = by
+    link.save()
+    return link
+
+
+@transaction.atomic
+def household_unlink(*, member: Beneficiary, by: Any) -> None:
+    """Take ``member`` out of their household.
+
+    The head leaves only once nobody else is in it; when the last other member leaves, the
+    household is dissolved (the history keeps it).
+    """
+    link = (
+        HouseholdMember.objects.select_for_update()
+        .select_related("household__centre")
+        .filter(beneficiary=member)
+        .first()
+    )
+    if link is None:
+        raise ValidationError(_("This person belongs to no household."), code="no_household")
+    if not by.has_perm("kem.serve_beneficiaries", link.household.centre):
+        raise PermissionDenied
+    others = list(
+        HouseholdMember.objects.select_for_update().filter(household=link.household).exclude(pk=link.pk)
+    )
+    if link.relationship == Relationship.HEAD and others:
+        raise ValidationError(
+            _("The head of a household leaves last: unlink the other members first."),
+            code="head_with_members",
+        )
+    _delete(link, by=by)
+    if all(other.relationship == Relationship.HEAD for other in others):
+        # Nobody but the head is left: a household of one is no household.
+        for other in others:
+            _delete(other, by=by)
+        _delete(link.household, by=by)
+
+
+def _household_of(head: Beneficiary, *, by: Any) -> Household:
+    link = HouseholdMember.objects.select_related("household").filter(beneficiary=head).first()
+    if link is not None:
+        return link.household
+    household = Household(centre=head.registering_centre)
+    household._history_user = by
+    household.save()
+    head_link = HouseholdMember(household=household, beneficiary=head, relationship=Relationship.HEAD)
+    head_link._history_user = by
+    head_link.save()
+    return household
+
+
+def _delete(obj: models.Model, *, by: Any) -> None:
+    obj._history_user = by
+    obj.delete()
+
+
+def _locked(*people: Beneficiary) -> list[Beneficiary]:
+    """Fresh, row-locked copies of ``people`` in their given order (locked in pk order)."""
+    rows = {
+        b.pk: b
+        for b in Beneficiary.objects.select_for_update(of=("self",))
+        .select_related("registering_centre")
+        .filter(pk__in=[p.pk for p in people])
+        .order_by("pk")
+    }
+    return [rows[p.pk] for p in people]
+
+
+# --- merge -------------------------------------------------------------------------------------
+
+
+class MergeRefused(ValidationError):
+    """Two records cannot be merged as they stand (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One way a record points at a beneficiary: ``model.field`` -> Beneficiary."""
+
+    model: type[models.Model]
+    field: models.ForeignKey
+
+    @property
+    def key(self) -> str:
+        return f"{self.model._meta.label_lower}.{self.field.name}"
+
+    @property
+    def label(self) -> str:
+        return str(self.model._meta.verbose_name_plural)
+
+    @property
+    def one_to_one(self) -> bool:
+        return self.field.one_to_one
+
+    def of(self, beneficiary: Beneficiary) -> models.QuerySet:
+        return self.model._base_manager.filter(**{self.field.name: beneficiary})
+
+    def movable(self, duplicate: Beneficiary, survivor: Beneficiary) -> models.QuerySet:
+        """The duplicate's records, less those that also point at the survivor (a duplicate
+        decision about these two records documents the pair and stays as it is)."""
+        rows = self.of(duplicate)
+        for other in self.model._meta.concrete_fields:
+            if other is not self.field and other.is_relation and other.related_model is Beneficiary:
+                rows = rows.exclude(**{other.name: survivor})
+        return rows
+
+
+def person_relations() -> list[Relation]:
+    """Every relation of another model to ``Beneficiary`` that belongs to the person's record.
+
+    Found by introspection (``Beneficiary._meta.get_fields(include_hidden=True)``: the reverse
+    side of every foreign key and one-to-one, hidden ones such as ``related_name="+"`` included),
+    so that cases, referrals and enrolments added by other apps move on a merge without this module
+    naming them. Left out: history tables (history stays as it was written), ``MergeRecord`` (the
+    record of earlier merges) and the vault's ``PersonKey`` (a forward field of the person, each
+    record keeps its own key so its history stays readable).
+    """
+    relations = []
+    for rel in Beneficiary._meta.get_fields(include_hidden=True):
+        if not (rel.auto_created and not rel.concrete and rel.is_relation) or rel.many_to_many:
+            continue
+        model = rel.related_model
+        if issubclass(model, HistoricalChanges) or model is MergeRecord:
+            continue
+        relations.append(Relation(model=model, field=rel.field))
+    return sorted(relations, key=lambda r: r.key)
+
+
+def related_counts(beneficiary: Beneficiary) -> dict[str, int]:
+    """How many records of each relation point at ``beneficiary`` (keyed by ``Relation.key``)."""
+    return {relation.key: relation.of(beneficiary).count() for relation in person_relations()}
+
+
+@transaction.atomic
+def beneficiary_merge(*, survivor: Beneficiary, duplicate: Beneficiary, by: Any) -> MergeRecord:
+    """Make ``duplicate`` part of ``survivor``: two records of one person become one.
+
+    Both rows are locked. Every record pointing at the duplicate moves to the survivor (see
+    ``person_relations``); records whose sealed values the duplicate's key sealed, directly or
+    through a parent (``vault_owner`` such as ``"case.beneficiary"``), are opened first and sealed
+    again under the survivor's key. Identity documents the survivor lacks are added to theirs.
+    The duplicate keeps its key and blind-index entries, so its history stays readable; pointing
+    ``merged_into`` at the survivor takes it out of every search and ``visible_to``. Both get a
+    history row, the merge a ``MergeRecord``, and the access log a ``kem.beneficiary.merged`` event.
+    """
+    survivor, duplicate = _locked(survivor, duplicate)
+    _check_mergeable(survivor, duplicate, by=by)
+    reason_survivor = f"merged from {duplicate.pk}"
+    reseal = _open_sealed_records_of(duplicate)
+    moved: dict[str, int] = {}
+    try:
+        with transaction.atomic():
+            for relation in person_relations():
+                count = _move(relation, duplicate, survivor, reseal=reseal, by=by, reason=reason_survivor)
+                if count:
+                    moved[relation.key] = count
+            _reseal(reseal, survivor, by=by, reason=reason_survivor)
+    except IntegrityError:
+        raise MergeRefused(
+            _(
+                "Both records hold the same record somewhere (for example the same class). Resolve that first."
+            ),
+            code="conflicting_records",
+        ) from None
+    documents_added = _merge_documents(survivor, duplicate)
+    if documents_added:
+        moved["documents"] = documents_added
+    _save_with_reason(survivor, by=by, reason=reason_survivor)
+    duplicate.merged_into = survivor
+    _save_with_reason(duplicate, by=by, reason=f"merged into {survivor.pk}")
+    record = MergeRecord(survivor=survivor, merged_id=duplicate.pk, moved=moved, merged_by=by)
+    record.full_clean()
+    record.save()
+    access_record(
+        user=by,
+        action="kem.beneficiary.merged",
+        subject=survivor,
+        centre=survivor.registering_centre,
+        role=Role.MANAGER,
+    )
+    return record
+
+
+def _check_mergeable(survivor: Beneficiary, duplicate: Beneficiary, *, by: Any) -> None:
+    if survivor.pk == duplicate.pk:
+        raise MergeRefused(_("A record cannot be merged with itself."), code="same_record")
+    if survivor.merged_into_id or duplicate.merged_into_id:
+        raise MergeRefused(_("One of the records was already merged."), code="already_merged")
+    for person in (survivor, duplicate):
+        if not by.has_perm("kem.manage_centre", person.registering_centre):
+            raise PermissionDenied
+    both = HouseholdMember.objects.filter(beneficiary__in=[survivor, duplicate]).count()
+    if both == 2:
+        raise MergeRefused(
+            _("Both records belong to a household. Unlink one of them first."), code="two_households"
+        )
+
+
+def _move(
+    relation: Relation,
+    duplicate: Beneficiary,
+    survivor: Beneficiary,
+    *,
+    reseal: dict[tuple[type, Any], Any],
+    by: Any,
+    reason: str,
+) -> int:
+    """Point the duplicate's records of one relation at the survivor, one save each (history)."""
+    count = 0
+    for obj in relation.movable(duplicate, survivor):
+        # A record opened for resealing is moved on that copy, and saved once when resealed.
+        obj = reseal[(relation.model, obj.pk)].obj if (relation.model, obj.pk) in reseal else obj
+        setattr(obj, relation.field.name, survivor)
+        if (relation.model, obj.pk) not in reseal:
+            _save_with_reason(obj, by=by, reason=reason)
+        count += 1
+    return count
+
+
+@dataclass
+class _Opened:
+    obj: Any
+    path: str
+    values: dict[str, Any]
+
+
+def _open_sealed_records_of(duplicate: Beneficiary) -> dict[tuple[type, Any], _Opened]:
+    """Every record sealed with the duplicate's key (other than the duplicate), opened."""
+    opened: dict[tuple[type, Any], _Opened] = {}
+    for model in _sealed_models_owned_by_people():
+        path = model.vault_owner
+        lookup = path.replace(".", "__")
+        rows = model._base_manager.select_related(f"{lookup}__person_key").filter(**{lookup: duplicate})
+        for obj in rows:
+            values = {f.name: getattr(obj, f.name) for f in _sealed_fields(model)}
+            opened[(model, obj.pk)] = _Opened(obj=obj, path=path, values=values)
+    return opened
+
+
+def _reseal(opened: dict[tuple[type, Any], _Opened], survivor: Beneficiary, *, by: Any, reason: str) -> None:
+    for item in opened.values():
+        *parents, last = item.path.split(".")
+        holder = item.obj
+        for attribute in parents:
+            holder = getattr(holder, attribute)
+        setattr(holder, last, survivor)
+        for name, value in item.values.items():
+            setattr(item.obj, name, value)
+        _save_with_reason(item.obj, by=by, reason=reason)
+
+
+def _sealed_models_owned_by_people() -> list[type[SealedModel]]:
+    """Concrete sealed models other than people whose ``vault_owner`` leads to a Beneficiary."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        if not issubclass(model, SealedModel) or model.vault_owner in ("", "self"):
+            continue
+        target: Any = model
+        for attribute in model.vault_owner.split("."):
+            target = target._meta.get_field(attribute).related_model
+        if target is not None and issubclass(target, Beneficiary):
+            found.append(model)
+    return found
+
+
+def _sealed_fields(model: type[models.Model]) -> list[SealedField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, SealedField) and not f._is_history_copy()]
+
+
+def _merge_documents(survivor: Beneficiary, duplicate: Beneficiary) -> int:
+    """Add the duplicate's documents the survivor lacks (same kind and number = the same document)."""
+    held = {(d.get("kind"), id_canonical(str(d.get("number", "")))) for d in survivor.documents or []}
+    added = [
+        dict(d)
+        for d in duplicate.documents or []
+        if (d.get("kind"), id_canonical(str(d.get("number", "")))) not in held
+    ]
+    if added:
+        documents = [*(survivor.documents or []), *added]
+        survivor.documents = documents
+        survivor.id_numbers = id_numbers_of(documents)
+        survivor.next_document_expiry = next_expiry_of(documents)
+    return len(added)
+
+
+def _save_with_reason(obj: models.Model, *, by: Any, reason: str) -> None:
+    obj._history_user = by
+    obj._change_reason = reason
+    obj.save()

@@ -1,0 +1,80 @@
+"""Writes for centres and staff. Views, the API, commands and tasks call these; nothing else saves."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from guardian.shortcuts import assign_perm, get_perms, remove_perm
+
+from kem.models import Centre, Membership
+from kem.permissions import forget_access
+from kem.roles import CENTRE_PERMISSIONS, group_name
+
+
+@transaction.atomic
+def centre_create(*, name_el: str, name_en: str, municipality: str, address: str = "") -> Centre:
+    """Create a centre (superusers do this in the admin; the demo seeds two)."""
+    centre = Centre(name_el=name_el, name_en=name_en, municipality=municipality, address=address)
+    centre.full_clean()
+    centre.save()
+    return centre
+
+
+@transaction.atomic
+def membership_grant(*, centre: Centre, user, role: str, discipline: str = "", by=None) -> Membership:
+    """Give ``user`` a role at ``centre`` (reactivating a revoked one) and its permissions there."""
+    membership = Membership.objects.filter(user=user, centre=centre, role=role).first()
+    if membership is None:
+        membership = Membership(user=user, centre=centre, role=role)
+    membership.discipline = discipline
+    membership.active = True
+    membership.full_clean()
+    if by is not None:
+        membership._history_user = by
+    membership.save()
+    _sync_permissions(user=user, centre=centre)
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership: Membership, by=None) -> Membership:
+    """End a membership; the user keeps only what their other memberships give."""
+    membership.active = False
+    if by is not None:
+        membership._history_user = by
+    membership.save(update_fields=["active"])
+    _sync_permissions(user=membership.user, centre=membership.centre)
+    return membership
+
+
+def _sync_permissions(*, user, centre: Centre) -> None:
+    """Make the user's object permissions on ``centre`` and their role groups match memberships."""
+    roles = set(
+        Membership.objects.filter(user=user, centre=centre, active=True).values_list("role", flat=True)
+    )
+    wanted: set[str] = set().union(*(CENTRE_PERMISSIONS[r] for r in roles)) if roles else set()
+    held = set(get_perms(user, centre)) if user.pk else set()
+    forget_access(user)
+    for codename in wanted - held:
+        assign_perm(f"kem.{codename}", user, centre)
+    for codename in held - wanted:
+        remove_perm(f"kem.{codename}", user, centre)
+    all_roles = set(Membership.objects.filter(user=user, active=True).values_list("role", flat=True))
+    role_groups = Group.objects.filter(name__startswith="kem:")
+    user.groups.remove(*[g for g in role_groups if g.name not in {group_name(r) for r in all_roles}])
+    user.groups.add(*[g for g in role_groups if g.name in {group_name(r) for r in all_roles}])
+    forget_access(user)
+
+
+@transaction.atomic
+def staff_account_create(
+    *, username: str, first_name: str, last_name: str, email: str, password: str, by=None
+):
+    """Create a staff login with a first password (the form has validated it)."""
+    user_model = get_user_model()
+    user = user_model(username=username, first_name=first_name, last_name=last_name, email=email)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user

@@ -1,0 +1,204 @@
+"""Blind indexes: truncated keyed digests of normalised terms, written with the person's row.
+
+A person model lists its indexes in ``vault_indexes``::
+
+    vault_indexes = (
+        NameIndex("name", fields=("given_name", "family_name")),
+        PhoneIndex("phone", fields=("phone",)),
+        IdIndex("id", fields=("id_numbers",)),
+    )
+
+Each (index, kind) pair has its own HMAC key, derived with HKDF from the versioned index key
+(``IndexKey``) under the label ``kem/v1/bidx/<model>.<index>/<kind>``. Digests are cut to
+``DIGEST_BITS`` bits on purpose: at a million people every digest is shared by several
+unrelated people, so the table alone does not tell who shares a name (docs/SECURITY.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+
+from kem.vault import crypto, keycache
+from kem.vault.fields import Pending
+from kem.vault.keyring import root_keyring
+from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState
+from kem.vault.normalise import id_canonical, name_tokens, phone_digits, phonetic_key, prefixes
+
+DIGEST_BITS = 18
+PREFIX_MIN = 3
+PREFIX_MAX = 12
+
+TOKEN, PREFIX, PHONETIC, PHONE, ID = "tok", "pre", "pho", "tel", "id"
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """Name tokens (folded, Greek transliterated), their prefixes and their phonetic keys."""
+
+    name: str
+    fields: tuple[str, ...]
+
+    def terms(self, value: Any) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for token in name_tokens(str(value)):
+            found.add((TOKEN, token))
+            found.update((PREFIX, p) for p in prefixes(token, min_len=PREFIX_MIN, max_len=PREFIX_MAX))
+            if key := phonetic_key(token):
+                found.add((PHONETIC, key))
+        return found
+
+
+@dataclass(frozen=True)
+class PhoneIndex:
+    """Phone numbers as E.164 digits."""
+
+    name: str
+    fields: tuple[str, ...]
+
+    def terms(self, value: Any) -> set[tuple[str, str]]:
+        digits = phone_digits(str(value))
+        return {(PHONE, digits)} if digits else set()
+
+
+@dataclass(frozen=True)
+class IdIndex:
+    """ID-document numbers in canonical form; the field may hold one string or a dict of them."""
+
+    name: str
+    fields: tuple[str, ...]
+
+    def terms(self, value: Any) -> set[tuple[str, str]]:
+        values = value.values() if isinstance(value, dict) else [value]
+        return {(ID, c) for v in values if v and len(c := id_canonical(str(v))) >= 4}
+
+
+Index = NameIndex | PhoneIndex | IdIndex
+
+
+def label(model: type[models.Model], index: Index) -> str:
+    return f"{model._meta.model_name}.{index.name}"
+
+
+def person_terms(person: models.Model, *, labels: set[str] | None = None) -> set[tuple[str, str, str]]:
+    """Every (index label, kind, term) of a person, opening only the fields of ``labels``."""
+    terms: set[tuple[str, str, str]] = set()
+    for index in type(person).vault_indexes:
+        if labels is not None and label(type(person), index) not in labels:
+            continue
+        for field_name in index.fields:
+            value = getattr(person, field_name)
+            if value not in (None, "", {}, []):
+                terms.update((label(type(person), index), kind, term) for kind, term in index.terms(value))
+    return terms
+
+
+def indexed_fields_changed(person: models.Model) -> bool:
+    """Whether an indexed field holds a newly assigned value (checked before saving)."""
+    names = {f for index in type(person).vault_indexes for f in index.fields}
+    return any(isinstance(person.__dict__.get(f"{name}_sealed"), Pending) for name in names) or any(
+        _mutated(person, name) for name in names
+    )
+
+
+def _mutated(person: models.Model, name: str) -> bool:
+    field = person._meta.get_field(name)
+    return isinstance(field._pending_if_mutated(person, person.__dict__.get(field.attname)), Pending)
+
+
+# --- keys ---------------------------------------------------------------------------------
+def index_keys() -> list[IndexKey]:
+    """The active and building index keys (creating version 1 on first use), cached per request."""
+    return keycache.remembered(("index-keys",), _load_index_keys)
+
+
+def _load_index_keys() -> list[IndexKey]:
+    keys = list(IndexKey.objects.exclude(state=IndexKeyState.RETIRED).order_by("version"))
+    if not keys:
+        keys = [create_index_key(version=1, state=IndexKeyState.ACTIVE)]
+    return keys
+
+
+def create_index_key(*, version: int, state: str) -> IndexKey:
+    """A new random index key, wrapped under the newest root key."""
+    with transaction.atomic():
+        index_key, created = IndexKey.objects.get_or_create(version=version, defaults={"state": state})
+        if created:
+            index_key.wrap(crypto.new_key())
+            index_key.save(update_fields=["wrapped_key", "root_key_id"])
+    return index_key
+
+
+def active_version() -> int:
+    return next(k.version for k in index_keys() if k.state == IndexKeyState.ACTIVE)
+
+
+# Derived HMAC keys, per process: {(version, wrapped index key, label, kind): key}. Which index
+# keys exist is still read once per request (``index_keys``), so a rotation in another process is
+# seen by the next request; a key is only reused for the same wrapped index key under the same
+# root keyring, and entries of index keys that are no longer active or building are dropped.
+# Index keys are not per person, so nothing that shredding must destroy is kept here.
+_derived: dict[object, object] = {}
+
+
+def hmac_key(version: int, index_label: str, kind: str) -> bytes:
+    def load() -> bytes:
+        index_key = next(k for k in index_keys() if k.version == version)
+        return _derived_key(index_key, index_label, kind)
+
+    return keycache.remembered(("bidx", version, index_label, kind), load)
+
+
+def _derived_key(index_key: IndexKey, index_label: str, kind: str) -> bytes:
+    ring = root_keyring()
+    live = {(k.version, k.wrapped_key) for k in index_keys()}
+    cached = list(_derived)  # a copy: another thread may change the dict meanwhile
+    if _derived.get("ring") is not ring or any(key[:2] not in live for key in cached if key != "ring"):
+        _derived.clear()
+        _derived["ring"] = ring
+    cache_key = (index_key.version, index_key.wrapped_key, index_label, kind)
+    key = _derived.get(cache_key)
+    if key is None:
+        root = keycache.remembered(("index-root", index_key.version), index_key.unwrap)
+        key = _derived[cache_key] = crypto.derive(root, f"kem/v1/bidx/{index_label}/{kind}".encode())
+    return key
+
+
+def digest(version: int, index_label: str, kind: str, term: str) -> int:
+    return crypto.blind_digest(hmac_key(version, index_label, kind), term, DIGEST_BITS)
+
+
+# --- writing --------------------------------------------------------------------------------
+def entries_for(person: models.Model, versions: Iterable[int]) -> Iterator[BlindIndexEntry]:
+    terms = person_terms(person)
+    for version in versions:
+        seen = {(lab, kind, digest(version, lab, kind, term)) for lab, kind, term in terms}
+        for lab, kind, value in seen:
+            yield BlindIndexEntry(
+                person_key_id=person.person_key_id, version=version, field=lab, kind=kind, digest=value
+            )
+
+
+def model_labels(model: type[models.Model]) -> list[str]:
+    return [label(model, index) for index in model.vault_indexes]
+
+
+def index_person(person: models.Model, *, using: str | None = None) -> None:
+    """Replace the person's entries (every writable version) by those of their current values."""
+    index_people([person], versions=[k.version for k in index_keys()], using=using)
+
+
+def index_people(people: list[models.Model], *, versions: list[int], using: str | None = None) -> None:
+    """Rewrite the entries of ``people`` (all of one model) for ``versions``, in one transaction."""
+    if not people:
+        return
+    labels = model_labels(type(people[0]))
+    with transaction.atomic(using=using):
+        BlindIndexEntry.objects.using(using).filter(
+            person_key_id__in=[p.person_key_id for p in people], version__in=versions, field__in=labels
+        ).delete()
+        entries = [entry for person in people for entry in entries_for(person, versions)]
+        BlindIndexEntry.objects.using(using).bulk_create(entries, batch_size=2000)

@@ -1,0 +1,227 @@
+"""Key material and blind indexes of the vault, and the abstract bases for models with sealed fields.
+
+Imported at the bottom of ``kem/models.py``, so these models belong to the ``kem`` app. None of
+them has history: a historical copy of a wrapped key would survive shredding.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.db import models, router, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kem.vault import crypto
+from kem.vault.errors import ShreddedError
+from kem.vault.keyring import root_keyring
+
+SEALER_ATTR = "_vault_sealer"
+OPENED_ATTR = "_vault_opened"
+
+
+class PersonKeyQuerySet(models.QuerySet):
+    def live(self) -> PersonKeyQuerySet:
+        return self.filter(shredded_at__isnull=True)
+
+    def wrapped_by_old_root_keys(self) -> PersonKeyQuerySet:
+        return self.live().exclude(root_key_id=root_keyring().current.kid)
+
+
+class PersonKey(models.Model):
+    """One person's random data key, stored only wrapped (sealed) under a root key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # NULL, not "", once shredded: there is no key, not an empty one.
+    wrapped_key = models.TextField(_("wrapped key"), null=True, editable=False)  # noqa: DJ001
+    root_key_id = models.CharField(_("root key id"), max_length=16, db_index=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    shredded_at = models.DateTimeField(_("shredded"), null=True, blank=True, editable=False)
+
+    objects = PersonKeyQuerySet.as_manager()
+
+    class Meta:
+        db_table = "kem_vault_personkey"
+        verbose_name = _("person key")
+        verbose_name_plural = _("person keys")
+
+    def __str__(self) -> str:
+        return f"person key {self.pk}"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop(SEALER_ATTR, None)
+        return state
+
+    @property
+    def wrap_context(self) -> str:
+        return f"{self._meta.db_table}:{self.pk}"
+
+    @property
+    def is_shredded(self) -> bool:
+        return self.shredded_at is not None
+
+    def wrap(self, data_key: bytes) -> None:
+        """Store ``data_key`` wrapped under the newest root key (does not save)."""
+        ring = root_keyring()
+        self.wrapped_key = ring.current.seal(data_key, context=self.wrap_context)
+        self.root_key_id = ring.current.kid
+        self.__dict__[SEALER_ATTR] = crypto.Sealer.for_key(data_key, info=crypto.INFO_SEAL)
+
+    def unwrap(self) -> bytes:
+        """The data key; raises ShreddedError once shredded, UnknownKeyError if its root key is gone."""
+        if self.is_shredded or self.wrapped_key is None:
+            raise ShreddedError(f"Person key {self.pk} was shredded.")
+        kid = crypto.envelope_key_id(self.wrapped_key)
+        return root_keyring().by_id(kid).open(self.wrapped_key, context=self.wrap_context)
+
+    def sealer(self) -> crypto.Sealer:
+        """The sealer of this person's values, unwrapped once per object."""
+        if SEALER_ATTR not in self.__dict__:
+            self.__dict__[SEALER_ATTR] = crypto.Sealer.for_key(self.unwrap(), info=crypto.INFO_SEAL)
+        return self.__dict__[SEALER_ATTR]
+
+    def shred(self) -> None:
+        """Destroy the key material (does not save)."""
+        self.wrapped_key = None
+        self.root_key_id = ""
+        self.shredded_at = timezone.now()
+        self.__dict__.pop(SEALER_ATTR, None)
+
+
+class IndexKeyState(models.TextChoices):
+    BUILDING = "building", _("building")
+    ACTIVE = "active", _("active")
+    RETIRED = "retired", _("retired")
+
+
+class IndexKey(models.Model):
+    """A versioned blind-index key, wrapped under a root key. Searches use the active version."""
+
+    version = models.PositiveSmallIntegerField(_("version"), primary_key=True)
+    wrapped_key = models.TextField(_("wrapped key"), editable=False)
+    root_key_id = models.CharField(_("root key id"), max_length=16, db_index=True, editable=False)
+    state = models.CharField(_("state"), max_length=10, choices=IndexKeyState.choices)
+    progress = models.JSONField(_("re-indexing progress"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        db_table = "kem_vault_indexkey"
+        verbose_name = _("blind-index key")
+        verbose_name_plural = _("blind-index keys")
+
+    def __str__(self) -> str:
+        return f"index key v{self.version} ({self.state})"
+
+    @property
+    def wrap_context(self) -> str:
+        return f"{self._meta.db_table}:{self.version}"
+
+    def wrap(self, key: bytes) -> None:
+        ring = root_keyring()
+        self.wrapped_key = ring.current.seal(key, context=self.wrap_context)
+        self.root_key_id = ring.current.kid
+
+    def unwrap(self) -> bytes:
+        kid = crypto.envelope_key_id(self.wrapped_key)
+        return root_keyring().by_id(kid).open(self.wrapped_key, context=self.wrap_context)
+
+
+class BlindIndexEntry(models.Model):
+    """One truncated keyed digest of one normalised term of one person."""
+
+    person_key = models.ForeignKey(PersonKey, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveSmallIntegerField()
+    field = models.CharField(max_length=48)
+    kind = models.CharField(max_length=3)
+    digest = models.IntegerField()
+
+    class Meta:
+        db_table = "kem_vault_blindindexentry"
+        indexes = [
+            models.Index(
+                fields=["field", "kind", "digest", "version", "person_key"], name="kem_vault_bidx_lookup"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}/{self.kind} v{self.version}"
+
+
+class SealedModel(models.Model):
+    """Abstract base of every model with sealed fields.
+
+    The primary key is a UUID made by the client, because the row id is part of each value's
+    associated data and must be known before the INSERT. Subclasses name the person whose key
+    seals their values in ``vault_owner``: a dotted path of attributes leading to a
+    :class:`VaultPerson` (``"case.beneficiary"``), or ``"self"`` for a person model.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+
+    vault_owner: ClassVar[str] = ""
+
+    class Meta:
+        abstract = True
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop(OPENED_ATTR, None)
+        return state
+
+
+class VaultPersonQuerySet(models.QuerySet):
+    def not_shredded(self) -> VaultPersonQuerySet:
+        return self.filter(person_key__shredded_at__isnull=True)
+
+
+class VaultPersonManager(models.Manager.from_queryset(VaultPersonQuerySet)):
+    """Fetches the person key with every row, so a page of people costs no extra queries."""
+
+    def get_queryset(self) -> VaultPersonQuerySet:
+        return super().get_queryset().select_related("person_key")
+
+
+class VaultPerson(SealedModel):
+    """Abstract base of a person: owns a data key and blind indexes (``vault_indexes``).
+
+    ``save()`` creates the person key on first save and rewrites the blind-index entries of
+    changed indexed fields in the same transaction as the row.
+    """
+
+    person_key = models.OneToOneField(
+        PersonKey, on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("person key")
+    )
+
+    vault_owner: ClassVar[str] = "self"
+    vault_indexes: ClassVar[tuple] = ()
+
+    objects = VaultPersonManager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from kem.vault import blind
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            if self.person_key_id is None:
+                self.person_key = new_person_key(using=using)
+            reindex = self._state.adding or blind.indexed_fields_changed(self)
+            super().save(*args, **kwargs)
+            if reindex:
+                blind.index_person(self, using=using)
+
+    @property
+    def is_shredded(self) -> bool:
+        return self.person_key.is_shredded
+
+
+def new_person_key(*, using: str | None = None) -> PersonKey:
+    """Create and save a fresh person key."""
+    person_key = PersonKey()
+    person_key.wrap(crypto.new_key())
+    person_key.save(using=using)
+    return person_key

@@ -1,0 +1,1 @@
+"""Pages of the kem app, one module per family of pages."""

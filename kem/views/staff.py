@@ -1,0 +1,146 @@
+"""Pages for centres, staff and the home page; /healthz for the orchestrator."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kem import selectors, services
+from kem.forms.staff import MembershipGrantForm
+from kem.models import Membership, Role
+from kem.permissions import access_for, centre_for, visible_centres
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """One page per person: a panel for each role they hold, at each of their centres."""
+    panels = selectors.home_panels(user=request.user)
+    return render(request, "kem/home.html", {"panels": panels})
+
+
+@login_required
+@require_GET
+def centre_list(request: HttpRequest) -> HttpResponse:
+    access = access_for(request.user)
+    centres = [(c, sorted(access.roles_at(c.pk))) for c in visible_centres(request.user)]
+    return render(request, "kem/centre_list.html", {"centres": centres, "role_labels": dict(Role.choices)})
+
+
+@login_required
+@require_GET
+def centre_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    centre = centre_for(request.user, pk)
+    access = access_for(request.user)
+    return render(
+        request,
+        "kem/centre_detail.html",
+        {
+            "centre": centre,
+            "my_roles": [Role(r).label for r in sorted(access.roles_at(centre.pk))],
+            "can_manage_staff": request.user.has_perm("kem.manage_staff", centre),
+            "staff_counts": selectors.staff_counts(centre=centre),
+        },
+    )
+
+
+@login_required
+@require_GET
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """Managers of one centre go straight to its staff; managers of several choose."""
+    managed = list(visible_centres(request.user, "manage_staff"))
+    if len(managed) == 1:
+        return redirect("centre-staff", pk=managed[0].pk)
+    return render(request, "kem/staff_home.html", {"centres": managed})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def centre_staff(request: HttpRequest, pk: int) -> HttpResponse:
+    centre = centre_for(request.user, pk, "manage_staff")
+    form = MembershipGrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = data["user"] or services.staff_account_create(
+            username=data["username"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            password=data["password"],
+            by=request.user,
+        )
+        services.membership_grant(
+            centre=centre, user=user, role=data["role"], discipline=data["discipline"], by=request.user
+        )
+        messages.success(
+            request,
+            _("%(user)s now works at %(centre)s as %(role)s.")
+            % {"user": user.get_username(), "centre": centre.name, "role": Role(data["role"]).label},
+        )
+        return redirect("centre-staff", pk=centre.pk)
+    memberships = selectors.centre_staff(centre=centre)
+    return render(
+        request, "kem/centre_staff.html", {"centre": centre, "form": form, "memberships": memberships}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_revoke(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    """Ask first (GET shows a confirmation), then end the membership (POST)."""
+    centre = centre_for(request.user, pk, "manage_staff")
+    membership = get_object_or_404(Membership, pk=membership_pk, centre=centre, active=True)
+    if request.method == "POST":
+        services.membership_revoke(membership=membership, by=request.user)
+        messages.success(
+            request,
+            _("%(user)s no longer works at %(centre)s as %(role)s.")
+            % {
+                "user": membership.user.get_username(),
+                "centre": centre.name,
+                "role": membership.get_role_display(),
+            },
+        )
+        return redirect("centre-staff", pk=centre.pk)
+    return render(request, "kem/membership_revoke.html", {"centre": centre, "membership": membership})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and (when configured) broker reachability, for load balancers and compose."""
+    checks = {"database": _check_database()}
+    if settings.CELERY_BROKER_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
+        checks["broker"] = _check_broker()
+    healthy = all(v == "ok" for v in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return "error"
+    return "ok"
+
+
+def _check_broker() -> str:
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=settings.KEM_HEALTH_BROKER_TIMEOUT)
+    except Exception:
+        return "error"
+    return "ok"

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import polib
+import pytest
+from django.utils.translation import trans_real
+
+from kem.models import Role
+from tests.factories import CentreFactory, staff
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale"
+# A fixed, test-only vault root key, shared with the worker process of tests/worker.py.
+TEST_ROOT_KEY = "dGVzdC1vbmx5LXJvb3Qta2V5LWZvci10aGUtc3VpdGU="
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile stale catalogues so that a bare ``pytest`` renders Greek like the site does."""
+    compiled = False
+    for po_path in LOCALE.glob("*/LC_MESSAGES/django.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+            compiled = True
+    if compiled:
+        # Django may already have looked for (and cached the absence of) the catalogues.
+        trans_real._translations.clear()
+        trans_real._default = None
+
+
+@pytest.fixture
+def athens(db):
+    return CentreFactory(name_el="ΚΕΜ Αθήνας", name_en="KEM Athens", municipality="Αθήνα")
+
+
+@pytest.fixture
+def thessaloniki(db):
+    return CentreFactory(name_el="ΚΕΜ Θεσσαλονίκης", name_en="KEM Thessaloniki", municipality="Θεσσαλονίκη")
+
+
+@pytest.fixture
+def make_staff(db):
+    """make_staff(role, centre, discipline="") -> a user with that role at that centre."""
+
+    def make(role: str, centre, discipline: str = "", **fields):
+        return staff(role=role, centre=centre, discipline=discipline, **fields)
+
+    return make
+
+
+@pytest.fixture
+def manager(make_staff, athens):
+    return make_staff(Role.MANAGER, athens)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness protects real passwords; in tests it only costs minutes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _test_root_key(settings):
+    settings.KEM_ROOT_KEY = TEST_ROOT_KEY
+    settings.KEM_OLD_ROOT_KEYS = []

@@ -1,0 +1,93 @@
+"""Log-in, password change and the demo data."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from kem.management.commands.seed_demo import CENTRES, DEMO_PASSWORD, ROLES
+from kem.models import Centre, Membership, Role
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_member_of_staff_changes_their_password(client, manager):
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-brand-new-passphrase",
+            "new_password2": "a-brand-new-passphrase",
+        },
+    )
+
+    assert response.status_code == 302
+    manager.refresh_from_db()
+    assert manager.check_password("a-brand-new-passphrase")
+
+
+def test_a_wrong_password_keeps_the_username_and_says_so(client, manager):
+    response = client.post(reverse("login"), {"username": manager.username, "password": "wrong"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'value="{manager.username}"' in html
+    assert 'role="alert"' in html
+
+
+def test_seed_demo_creates_two_centres_and_a_login_per_role_per_centre(settings):
+    settings.DEMO_MODE = True
+    out = io.StringIO()
+
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=io.StringIO())  # idempotent
+
+    assert Centre.objects.count() == len(CENTRES) == 2
+    users = get_user_model().objects.exclude(username="admin")
+    assert users.count() == len(CENTRES) * len(ROLES)
+    assert {m.role for m in Membership.objects.all()} == set(Role.values)
+    frontdesk = users.get(username="frontdesk.athens")
+    assert frontdesk.check_password(DEMO_PASSWORD)
+    assert "frontdesk.athens" in out.getvalue() and DEMO_PASSWORD in out.getvalue()
+
+
+def test_the_demo_analyst_compares_both_centres(settings):
+    settings.DEMO_MODE = True
+    call_command("seed_demo", stdout=io.StringIO())
+
+    analyst = get_user_model().objects.get(username="analyst.athens")
+
+    assert {m.centre.name_en for m in Membership.objects.filter(user=analyst)} == {
+        c["name_en"] for c in CENTRES
+    }
+
+
+def test_seed_demo_refuses_outside_demo_mode(settings):
+    settings.DEMO_MODE = False
+
+    with pytest.raises(CommandError, match="demo mode"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not get_user_model().objects.exists()
+
+
+def test_seed_demo_registers_made_up_people_once_per_centre(settings):
+    from kem.demo_people import PEOPLE
+    from kem.models import Beneficiary
+    from kem.vault.search import search_people
+
+    settings.DEMO_MODE = True
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+
+    assert Beneficiary.objects.count() == 2 * len(PEOPLE)
+    athens = Centre.objects.get(name_en=CENTRES[0]["name_en"])
+    found = search_people("Ραχίμι", queryset=Beneficiary.objects.filter(registering_centre=athens))
+    assert [c.person.family_name_latin for c in found][:1] == ["Rahimi"]

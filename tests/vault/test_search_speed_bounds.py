@@ -1,0 +1,64 @@
+"""The front-desk search costs a fixed, small number of queries, whatever the number of matches.
+
+Query counts only: timings belong to ``bench/vault``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kem.models import Beneficiary
+from kem.vault import blind, key_cache
+from kem.vault.search import search_people
+from kem.vault.services import people_bulk_create
+
+pytestmark = pytest.mark.django_db
+
+
+def people(centre, count: int, given: str = "Ali") -> list[Beneficiary]:
+    made = [
+        Beneficiary(registering_centre=centre, given_name=given, family_name=f"Person{number}")
+        for number in range(count)
+    ]
+    return people_bulk_create(made)
+
+
+def search(query: str, **kwargs: object) -> list:
+    return search_people(query, queryset=Beneficiary.objects.all(), **kwargs)
+
+
+@pytest.mark.parametrize("count", [1, 12, 80])
+def test_query_count_does_not_grow_with_matches(centre, count, django_assert_max_num_queries):
+    people(centre, count)
+    with key_cache():
+        with django_assert_max_num_queries(3):  # index keys (once per request), index, people
+            assert len(search("Ali", limit=10)) == min(count, 10)
+        with django_assert_max_num_queries(2):  # index keys already read in this request
+            assert len(search("Ali", limit=10)) == min(count, 10)
+
+
+def test_enough_confirmed_people_in_the_first_batch_stop_the_search(centre, django_assert_num_queries):
+    people(centre, 40)
+    with key_cache():
+        blind.index_keys()
+        with django_assert_num_queries(2):  # the index, then one batch of people
+            assert len(search("Ali", limit=8)) == 8
+
+
+def test_false_candidates_take_at_most_one_more_batch(centre, monkeypatch, django_assert_max_num_queries):
+    monkeypatch.setattr(blind, "DIGEST_BITS", 1)  # every digest collides: most candidates are false
+    people(centre, 30, given="Omar")  # within the cap of limit * OPEN_FACTOR candidates
+    target = people(centre, 1, given="Zainab")[0]
+    with key_cache():
+        blind.index_keys()
+        with django_assert_max_num_queries(3):  # the index, then at most two batches of people
+            assert [c.person.pk for c in search("Zainab", limit=10)] == [target.pk]
+
+
+def test_stopping_early_keeps_the_best_ranked(centre):
+    people(centre, 30, given="Alibek")  # prefix matches of "ali"
+    exact = people(centre, 1, given="Ali")[0]
+    with key_cache():
+        found = search("Ali", limit=5)
+    assert found[0].person.pk == exact.pk
+    assert len(found) == 5

@@ -1,0 +1,117 @@
+"""A real Celery worker process on a real broker, for tests marked ``worker``.
+
+The worker runs in its own process against the same test database, so these tests need a
+database that two processes can share (PostgreSQL) and a broker (``KEM_TEST_BROKER_URL``, Redis).
+``.ci/run`` provides both; elsewhere the tests are skipped with the reason shown.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from config.celery import app
+from tests.conftest import TEST_ROOT_KEY
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def broker_url() -> str:
+    url = os.environ.get("KEM_TEST_BROKER_URL", "")
+    if not url:
+        pytest.skip("needs a real broker: set KEM_TEST_BROKER_URL (e.g. redis://127.0.0.1:6379/15)")
+    return url
+
+
+def require_shared_database() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker process shares the test database only on PostgreSQL")
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    user = s.get("USER") or "postgres"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+@contextmanager
+def running_worker(tmp_path: Path) -> Iterator[subprocess.Popen]:
+    """Start ``celery worker`` on the test database and broker; point this process's app at them."""
+    broker = broker_url()
+    require_shared_database()
+    results = broker.rsplit("/", 1)[0] + "/14"
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": broker,
+            "CELERY_RESULT_BACKEND": results,
+            "KEM_VAR_DIR": str(tmp_path),
+            "KEM_ROOT_KEY": TEST_ROOT_KEY,
+        }
+    )
+    log = (tmp_path / "worker.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-l",
+            "INFO",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    saved = (app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager)
+    app.conf.update(broker_url=broker, result_backend=results, task_always_eager=False)
+    try:
+        _wait_until_ready(process, tmp_path / "worker.log")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        app.conf.update(broker_url=saved[0], result_backend=saved[1], task_always_eager=saved[2])
+        app.pool.force_close_all()
+
+
+def _wait_until_ready(process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the worker exited:\n" + log_path.read_text())
+        if "ready." in log_path.read_text():
+            return
+        time.sleep(0.3)
+    raise RuntimeError("the worker did not become ready:\n" + log_path.read_text())
+
+
+def wait_for_log(log_path: Path, needle: str, timeout: float = 10) -> str:
+    """The worker's log once it holds ``needle`` (the worker logs just after storing a result)."""
+    deadline = time.monotonic() + timeout
+    text = log_path.read_text()
+    while needle not in text and time.monotonic() < deadline:
+        time.sleep(0.2)
+        text = log_path.read_text()
+    return text
