@@ -218,6 +218,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kem.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Uploaded sheets hold personal data in the clear: they go seven days after upload.
+    "import-files-cleanup": {
+        "task": "kem.tasks.import_files_cleanup",
+        "schedule": crontab(minute=20),
+    },
 }
 
 # --- REST API -------------------------------------------------------------------------------

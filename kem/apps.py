@@ -9,6 +9,8 @@ class KemConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Timeline sources register themselves on import; load them before any profile renders.
+        import kem.selectors.people  # noqa: F401
         from kem.roles import sync_role_groups
 
         # Role groups and their model permissions follow the code, not hand edits in the admin.

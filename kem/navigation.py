@@ -24,7 +24,15 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem("home", _("Home"), "home", frozenset(Role.values)),
     NavItem("centres", _("Centres"), "centre-list", frozenset(Role.values)),
+    NavItem(
+        "beneficiaries",
+        _("Beneficiaries"),
+        "beneficiary-list",
+        frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER}),
+    ),
+    NavItem("imports", _("Imports"), "import-list", frozenset({Role.MANAGER})),
     NavItem("staff", _("Staff"), "staff-home", frozenset({Role.MANAGER})),
+    NavItem("access_log", _("Access log"), "access-log", frozenset({Role.DPO})),
 ]
 
 

@@ -36,6 +36,12 @@ def test_beat_clears_expired_sessions_daily():
     assert clear_expired_sessions.name in app.tasks
 
 
+def test_beat_removes_uploaded_sheets_hourly():
+    entry = app.conf.beat_schedule["import-files-cleanup"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].minute == {20} and len(entry["schedule"].hour) == 24
+
+
 @pytest.mark.parametrize(
     "value", [42, uuid.uuid4(), str(uuid.uuid4()), "2026-11-22", dt.date(2026, 1, 1), None, [1, 2]]
 )

@@ -59,12 +59,12 @@ def test_anonymous_visitors_are_sent_to_log_in(client, athens):
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.FRONT_DESK, {"home", "centres"}),
-        (Role.COUNSELLOR, {"home", "centres"}),
+        (Role.FRONT_DESK, {"home", "centres", "beneficiaries"}),
+        (Role.COUNSELLOR, {"home", "centres", "beneficiaries"}),
         (Role.TEACHER, {"home", "centres"}),
-        (Role.MANAGER, {"home", "centres", "staff"}),
+        (Role.MANAGER, {"home", "centres", "beneficiaries", "imports", "staff"}),
         (Role.ANALYST, {"home", "centres"}),
-        (Role.DPO, {"home", "centres"}),
+        (Role.DPO, {"home", "centres", "access_log"}),
     ],
 )
 def test_each_role_sees_only_its_navigation(make_staff, athens, client, role, expected):

@@ -79,7 +79,7 @@ def beneficiary_register(
     """
     decisions = decisions or {}
     beneficiary = Beneficiary(registering_centre=centre, registered_by=by)
-    _apply(beneficiary, data)
+    beneficiary_fields_apply(beneficiary, data)
     beneficiary.full_clean(exclude=["person_key"])
     if check_duplicates:
         check = beneficiary_duplicates(user=by, data=_identity(beneficiary))
@@ -89,7 +89,12 @@ def beneficiary_register(
             raise DuplicateFound(check)
     beneficiary._history_user = by
     beneficiary.save()
+    # Only decisions about people the check actually proposed are kept: a forged or stale id
+    # in the form must not create a record about somebody else.
+    proposed = {str(c.pk) for c in check.similar} if check_duplicates else set()
     for candidate_id, decision in decisions.items():
+        if candidate_id not in proposed:
+            continue
         DuplicateDecision.objects.create(
             beneficiary=beneficiary, candidate_id=candidate_id, decision=decision, decided_by=by
         )
@@ -99,14 +104,15 @@ def beneficiary_register(
 @transaction.atomic
 def beneficiary_update(*, beneficiary: Beneficiary, by: Any, data: dict[str, Any]) -> Beneficiary:
     """Change a person's details; the history keeps the previous envelopes and who changed them."""
-    _apply(beneficiary, data)
+    beneficiary_fields_apply(beneficiary, data)
     beneficiary.full_clean(exclude=["person_key"])
     beneficiary._history_user = by
     beneficiary.save()
     return beneficiary
 
 
-def _apply(beneficiary: Beneficiary, data: dict[str, Any]) -> None:
+def beneficiary_fields_apply(beneficiary: Beneficiary, data: dict[str, Any]) -> None:
+    """Set editable fields from ``data`` (unknown keys raise); the caller validates and saves."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")

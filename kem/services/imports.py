@@ -42,7 +42,7 @@ from kem.imports import (
 )
 from kem.models import Beneficiary, Centre
 from kem.selectors.beneficiaries import SIMILAR_MIN_TOKENS, beneficiary_duplicates
-from kem.services.beneficiaries import _apply as apply_fields
+from kem.services.beneficiaries import beneficiary_fields_apply as apply_fields
 from kem.services.beneficiaries import id_numbers_of
 from kem.vault import blind
 from kem.vault.models import BlindIndexEntry

@@ -111,6 +111,22 @@ def test_dismissing_a_candidate_registers_and_records_the_decision(register, off
     assert decision.candidate_id == existing.pk and decision.decided_by == officer
 
 
+def test_a_decision_about_someone_the_check_did_not_propose_is_not_recorded(register, officer, athens):
+    existing = register(given_name="Ahmad", family_name="Karimi", birth_year=2001)
+    unrelated = register(given_name="Ελένη", family_name="Παππά", birth_year=1970)
+
+    person = services.beneficiary_register(
+        centre=athens,
+        by=officer,
+        data={"given_name": "Ahmed", "family_name": "Karimi", "birth_year": 2001},
+        decisions={str(existing.pk): "different", str(unrelated.pk): "different"},
+    )
+
+    assert list(
+        DuplicateDecision.objects.filter(beneficiary=person).values_list("candidate_id", flat=True)
+    ) == [existing.pk]
+
+
 def test_confirming_the_same_person_does_not_register(register, officer, athens):
     existing = register(given_name="Ahmad", family_name="Karimi", birth_year=2001)
 
