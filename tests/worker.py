@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from django.db import connection
 
@@ -93,7 +94,12 @@ def running_worker(tmp_path: Path) -> Iterator[subprocess.Popen]:
             process.kill()
         log.close()
         app.conf.update(broker_url=saved[0], result_backend=saved[1], task_always_eager=saved[2])
+        # Close this process's broker connections and forget the closed pools, so that the next
+        # test using a worker builds fresh ones instead of failing with "Acquire on closed pool".
         app.pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+        kombu.pools.reset()
 
 
 def _wait_until_ready(process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
