@@ -2,9 +2,11 @@
 
 from rest_framework.routers import DefaultRouter
 
+from cases import api as cases_api
 from kem import api as kem_api
 
 router = DefaultRouter()
 kem_api.register(router)
+cases_api.register(router)
 
 urlpatterns = router.urls

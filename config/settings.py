@@ -223,6 +223,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kem.tasks.import_files_cleanup",
         "schedule": crontab(minute=20),
     },
+    "interpreter-reminders": {
+        "task": "cases.tasks.interpreter_reminders",
+        "schedule": crontab(hour=16, minute=0),
+    },
+    "document-reminders": {
+        "task": "cases.tasks.document_reminders",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 # --- REST API -------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, QuerySet
 
@@ -19,6 +21,34 @@ class HomePanel:
     role_label: str
     template: str
     context: dict
+    parts: list[PanelPart] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PanelPart:
+    """A block another app adds to a role's home panel (a caseload, tomorrow's bookings…)."""
+
+    template: str
+    context: dict[str, Any]
+
+
+PartSource = Callable[..., PanelPart | None]
+_PANEL_PARTS: dict[str, list[PartSource]] = {}
+
+
+def home_panel_part(*roles: str) -> Callable[[PartSource], PartSource]:
+    """Register ``func(*, centre, user) -> PanelPart | None`` for the home panels of ``roles``.
+
+    Each source must cost a fixed number of queries: the home page runs every source of every
+    panel the user has.
+    """
+
+    def register(func: PartSource) -> PartSource:
+        for role in roles:
+            _PANEL_PARTS.setdefault(role, []).append(func)
+        return func
+
+    return register
 
 
 def home_panels(*, user) -> list[HomePanel]:
@@ -35,9 +65,15 @@ def home_panels(*, user) -> list[HomePanel]:
                     role_label=Role(role).label,
                     template=f"kem/home/{role}.html",
                     context=_panel_context(centre=centre, role=role, user=user),
+                    parts=_panel_parts(centre=centre, role=role, user=user),
                 )
             )
     return panels
+
+
+def _panel_parts(*, centre: Centre, role: str, user) -> list[PanelPart]:
+    parts = (source(centre=centre, user=user) for source in _PANEL_PARTS.get(role, []))
+    return [part for part in parts if part is not None]
 
 
 def _panel_context(*, centre: Centre, role: str, user) -> dict:

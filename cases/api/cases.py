@@ -1,0 +1,5 @@
+"""API: cases (being built)."""
+
+
+def register(router) -> None:
+    pass

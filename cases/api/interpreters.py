@@ -1,0 +1,5 @@
+"""API: interpreters (being built)."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Selectors of the counselling app, one module per concern."""

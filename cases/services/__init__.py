@@ -1,0 +1,1 @@
+"""Services of the counselling app, one module per concern."""

@@ -1,0 +1,3 @@
+"""Pages: benefits (being built)."""
+
+urlpatterns: list = []

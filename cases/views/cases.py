@@ -1,0 +1,3 @@
+"""Pages: cases (being built)."""
+
+urlpatterns: list = []

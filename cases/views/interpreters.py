@@ -1,0 +1,3 @@
+"""Pages: interpreters (being built)."""
+
+urlpatterns: list = []
