@@ -63,7 +63,12 @@ def person(athens, officer):
     return services.beneficiary_register(
         centre=athens,
         by=officer,
-        data={"given_name": "Ζαχρά", "family_name": "Χοσεϊνί", "given_name_latin": "Zahra", "birth_year": 1994},
+        data={
+            "given_name": "Ζαχρά",
+            "family_name": "Χοσεϊνί",
+            "given_name_latin": "Zahra",
+            "birth_year": 1994,
+        },
         check_duplicates=False,
     )
 
