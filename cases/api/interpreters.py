@@ -1,5 +1,313 @@
-"""API: interpreters (being built)."""
+"""REST API for interpreter requests: list, retrieve, create, and book / cancel / complete / no-show.
+
+The same rules as the pages, through the same selectors and services: requests of the centres
+where the caller books interpreters (front desk, counsellors, manager); another centre's request
+is a 404, a role that may not book gets 403. The sealed ``notes`` and ``gender_reason`` appear
+only for callers allowed to read them (absent, not null, otherwise) and every response holding
+them leaves one access event per request (``api.interpreter_request.read``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+
+from cases.models import (
+    GenderPreference,
+    Interpreter,
+    InterpreterRequest,
+    InterpretingMode,
+    Language,
+    RequestStatus,
+)
+from cases.models import Session as CounsellingSession
+from cases.policy import may_book_interpreters
+from cases.selectors import interpreters as selectors
+from cases.services import interpreters as services
+from kem.access_log import Access, access_record_many, role_at
+from kem.models import Beneficiary
+
+READ_ACTION = "api.interpreter_request.read"
+SEALED_FIELDS = ("notes", "gender_reason")
+# As the access log names them (the subject of an event is the person).
+LOGGED_AS = {"notes": "interpreter_request.notes", "gender_reason": "interpreter_request.gender_reason"}
 
 
-def register(router) -> None:
-    pass
+# --- what the API returns ----------------------------------------------------------------------
+
+
+class InterpreterRequestSerializer(serializers.Serializer):
+    """A request as the API returns it; ``notes`` and ``gender_reason`` only where the caller may
+    read them (the view passes ``may_read_sealed(request) -> bool`` in the context)."""
+
+    id = serializers.UUIDField(read_only=True)
+    centre = serializers.IntegerField(source="centre_id", read_only=True)
+    beneficiary = serializers.UUIDField(source="beneficiary_id", read_only=True)
+    language = serializers.IntegerField(source="language_id", read_only=True)
+    mode = serializers.ChoiceField(choices=InterpretingMode.choices, read_only=True)
+    starts_at = serializers.DateTimeField(read_only=True)
+    ends_at = serializers.DateTimeField(read_only=True)
+    duration_minutes = serializers.IntegerField(read_only=True)
+    gender_preference = serializers.ChoiceField(choices=GenderPreference.choices, read_only=True)
+    status = serializers.ChoiceField(choices=RequestStatus.choices, read_only=True)
+    interpreter = serializers.IntegerField(source="interpreter_id", read_only=True, allow_null=True)
+    cancel_reason = serializers.CharField(read_only=True)
+    reminder_sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    requested_by = serializers.IntegerField(source="requested_by_id", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    # Not read-only so that the schema does not call them required: they may be absent.
+    notes = serializers.CharField(
+        required=False,
+        help_text=gettext_lazy("Sealed; only for those who book at the centre."),
+    )
+    gender_reason = serializers.CharField(
+        required=False,
+        help_text=gettext_lazy("Sealed; only for those who book at the centre."),
+    )
+
+    def to_representation(self, instance: InterpreterRequest) -> dict[str, Any]:
+        # Sealed values are not even opened for a caller who may not read them.
+        allowed = self.context["may_read_sealed"](instance)
+        data: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            if name in SEALED_FIELDS and not allowed:
+                continue
+            value = field.get_attribute(instance)
+            data[name] = None if value is None else field.to_representation(value)
+        return data
+
+
+# --- what the API accepts ----------------------------------------------------------------------
+
+
+class InterpreterRequestCreateSerializer(serializers.Serializer):
+    beneficiary = serializers.UUIDField(help_text=gettext_lazy("The person, registered at your centre."))
+    language = serializers.IntegerField(help_text=gettext_lazy("An active language's id."))
+    mode = serializers.ChoiceField(choices=InterpretingMode.choices, default=InterpretingMode.ON_SITE)
+    starts_at = serializers.DateTimeField()
+    duration_minutes = serializers.IntegerField(
+        min_value=services.MIN_DURATION, max_value=services.MAX_DURATION
+    )
+    gender_preference = serializers.ChoiceField(
+        choices=GenderPreference.choices, default=GenderPreference.ANY
+    )
+    gender_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    session = serializers.UUIDField(
+        required=False, allow_null=True, help_text=gettext_lazy("An appointment of the person to link.")
+    )
+
+    def validate_beneficiary(self, value: Any) -> Beneficiary:
+        person = Beneficiary.objects.visible_to(self.context["request"].user).filter(pk=value).first()
+        if person is None:
+            raise serializers.ValidationError(_("No such person at your centres."), code="unknown_person")
+        return person
+
+    def validate_language(self, value: int) -> Language:
+        language = Language.objects.filter(pk=value).first()
+        if language is None:
+            raise serializers.ValidationError(_("No such language."), code="unknown_language")
+        return language
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data.get("session"):
+            session = (
+                CounsellingSession.objects.select_related("case")
+                .filter(
+                    pk=data["session"],
+                    case__centre__in=selectors.booking_centres(self.context["request"].user),
+                )
+                .first()
+            )
+            if session is None:
+                raise serializers.ValidationError(
+                    {
+                        "session": [
+                            ErrorDetail(_("No such appointment at your centres."), code="unknown_session")
+                        ]
+                    }
+                )
+            data["session"] = session
+        return data
+
+
+class BookSerializer(serializers.Serializer):
+    interpreter = serializers.IntegerField(help_text=gettext_lazy("An interpreter of the request's centre."))
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, allow_blank=True)
+
+
+def _service_errors(invalid: DjangoValidationError) -> serializers.ValidationError:
+    """A service's ValidationError as a 400 that keeps each message's code."""
+    if hasattr(invalid, "error_dict"):
+        detail = {
+            ("non_field_errors" if name == "__all__" else name): [
+                ErrorDetail(message, code=error.code or "invalid")
+                for error in errors
+                for message in error.messages
+            ]
+            for name, errors in invalid.error_dict.items()
+        }
+    else:
+        detail = {
+            "non_field_errors": [
+                ErrorDetail(message, code=error.code or "invalid")
+                for error in invalid.error_list
+                for message in error.messages
+            ]
+        }
+    return serializers.ValidationError(detail)
+
+
+# --- the viewset -------------------------------------------------------------------------------
+
+
+class BooksInterpreters(BasePermission):
+    """Only roles that book interpreters somewhere (front desk, counsellors, managers) use this API."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return selectors.booking_centres(request.user).exists()
+
+
+ERRORS = {400: OpenApiResponse(description=gettext_lazy("Invalid fields, each with its messages and codes."))}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=RequestStatus.values, required=False)],
+    ),
+    create=extend_schema(
+        request=InterpreterRequestCreateSerializer, responses={201: InterpreterRequestSerializer, **ERRORS}
+    ),
+)
+class InterpreterRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Interpreter requests of the caller's centres; every response with sealed text is traced."""
+
+    serializer_class = InterpreterRequestSerializer
+    permission_classes = [IsAuthenticated, BooksInterpreters]
+
+    def get_queryset(self):
+        wanted = self.request.query_params.get("status", "")
+        filters = selectors.RequestFilters(status=wanted if wanted in RequestStatus.values else "")
+        return selectors.interpreter_request_list(user=self.request.user, filters=filters)
+
+    def get_object(self) -> InterpreterRequest:
+        # 404 for another centre's request, 403 for a role there that may not book.
+        return selectors.interpreter_request_for(self.request.user, self.kwargs["pk"])
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self._read(page))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._read([self.get_object()])[0])
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = InterpreterRequestCreateSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        person = data.pop("beneficiary")
+        try:
+            created = services.interpreter_request_create(
+                beneficiary=person, centre=person.registering_centre, by=request.user, **data
+            )
+        except DjangoValidationError as invalid:
+            raise _service_errors(invalid) from None
+        return Response(self._read([self._fresh(created)])[0], status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BookSerializer, responses={200: InterpreterRequestSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def book(self, request: Request, pk: Any = None) -> Response:
+        """Book an interpreter of the centre's pool (refused with a code for each reason)."""
+        interpreter_request = self.get_object()
+        payload = BookSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        interpreter = Interpreter.objects.filter(
+            pk=payload.validated_data["interpreter"], centre_id=interpreter_request.centre_id
+        ).first()
+        if interpreter is None:
+            raise serializers.ValidationError(
+                {
+                    "interpreter": [
+                        ErrorDetail(_("No such interpreter at this centre."), code="unknown_interpreter")
+                    ]
+                }
+            )
+        return self._act(services.interpreter_book, request=interpreter_request, interpreter=interpreter)
+
+    @extend_schema(request=CancelSerializer, responses={200: InterpreterRequestSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: Any = None) -> Response:
+        """Cancel a requested or booked request; ``reason`` is required."""
+        interpreter_request = self.get_object()
+        payload = CancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self._act(
+            services.interpreter_request_cancel,
+            request=interpreter_request,
+            reason=payload.validated_data["reason"],
+        )
+
+    @extend_schema(request=None, responses={200: InterpreterRequestSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: Any = None) -> Response:
+        """The interpreting took place (a booked request whose time has come)."""
+        return self._act(services.interpreter_request_complete, request=self.get_object())
+
+    @extend_schema(request=None, responses={200: InterpreterRequestSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="no-show", url_name="no-show")
+    def no_show(self, request: Request, pk: Any = None) -> Response:
+        """The appointment did not take place (a booked request whose time has come)."""
+        return self._act(services.interpreter_request_no_show, request=self.get_object())
+
+    def _act(self, service: Any, **kwargs: Any) -> Response:
+        try:
+            changed = service(by=self.request.user, **kwargs)
+        except DjangoValidationError as invalid:
+            raise _service_errors(invalid) from None
+        return Response(self._read([self._fresh(changed)])[0])
+
+    def _fresh(self, interpreter_request: InterpreterRequest) -> InterpreterRequest:
+        return selectors.interpreter_request_for(self.request.user, interpreter_request.pk)
+
+    def _may_read_sealed(self, interpreter_request: InterpreterRequest) -> bool:
+        return may_book_interpreters(self.request.user, interpreter_request.centre_id)
+
+    def _read(self, requests: list[InterpreterRequest]) -> list[dict[str, Any]]:
+        """Serialise ``requests`` and trace, in one INSERT, which sealed fields each response holds."""
+        data = InterpreterRequestSerializer(
+            requests, many=True, context={"may_read_sealed": self._may_read_sealed}
+        ).data
+        accesses = [
+            Access(
+                subject=interpreter_request.beneficiary,
+                fields=[LOGGED_AS[name] for name in SEALED_FIELDS if shown.get(name)],
+                centre_id=interpreter_request.centre_id,
+                role=role_at(self.request.user, interpreter_request.centre_id),
+            )
+            for interpreter_request, shown in zip(requests, data, strict=True)
+            if any(shown.get(name) for name in SEALED_FIELDS)
+        ]
+        access_record_many(
+            user=self.request.user, action=READ_ACTION, accesses=accesses, request=self.request
+        )
+        return data
+
+
+def register(router: DefaultRouter) -> None:
+    router.register("interpreter-requests", InterpreterRequestViewSet, basename="interpreter-request")
