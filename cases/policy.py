@@ -64,6 +64,38 @@ def may_reassign_case(user: Any, centre_id: int) -> bool:
     return Role.MANAGER in access_for(user).roles_at(centre_id)
 
 
+def may_close_case(user: Any, *, centre_id: int, discipline: str) -> bool:
+    """A case is closed by a counsellor of its discipline or by the centre's manager."""
+    return may_keep_case(user, centre_id=centre_id, discipline=discipline) or may_reassign_case(
+        user, centre_id
+    )
+
+
 def may_book_interpreters(user: Any, centre_id: int) -> bool:
     """Front desk and counsellors request and book interpreters; the manager too."""
     return bool(access_for(user).roles_at(centre_id) & ROLES_SEEING_CASES)
+
+
+def may_help_with_applications(user: Any, centre_id: int) -> bool:
+    """Counsellors, the front desk and the manager help people with applications at their centre."""
+    return bool(access_for(user).roles_at(centre_id) & ROLES_SEEING_CASES)
+
+
+def may_manage_benefit_services(user: Any) -> bool:
+    """The list of administrative services is the network's: a manager of any centre keeps it."""
+    return access_for(user).has_role(Role.MANAGER)
+
+
+def may_handle_document_reminders(user: Any, centre_id: int) -> bool:
+    """The front desk and the counsellors see expiring documents on their home page and handle them."""
+    return bool(access_for(user).roles_at(centre_id) & {Role.FRONT_DESK, Role.COUNSELLOR})
+
+
+def may_manage_interpreters(user: Any, centre_id: int) -> bool:
+    """The centre's manager keeps its interpreter pool (front desk and counsellors only look)."""
+    return Role.MANAGER in access_for(user).roles_at(centre_id)
+
+
+def may_manage_languages(user: Any) -> bool:
+    """The languages are shared by the network: the manager of any centre keeps the list."""
+    return access_for(user).has_role(Role.MANAGER)

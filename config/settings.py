@@ -257,6 +257,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets share the field name "mode"; name their enums so the schema stays unambiguous.
+    "ENUM_NAME_OVERRIDES": {
+        "InterpretingModeEnum": "cases.models.InterpretingMode",
+        "SessionModeEnum": "cases.models.SessionMode",
+    },
 }
 
 # --- Logging: structured enough to follow a request, never personal data ------------------

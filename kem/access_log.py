@@ -123,6 +123,10 @@ ACTION_LABELS: dict[str, Any] = {
     "kem.beneficiary.merged": _("Merged two records of a person"),
     "kem.access_log.exported": _("Exported the access log"),
     "api.beneficiary.read": _("Read a person's data through the API"),
+    "cases.session.read": _("Read session notes"),
+    "api.session.read": _("Read session notes through the API"),
+    "cases.interpreter_request.read": _("Read an interpreter request's notes"),
+    "api.interpreter_request.read": _("Read an interpreter request's notes through the API"),
 }
 
 

@@ -30,6 +30,22 @@ NAV_ITEMS: list[NavItem] = [
         "beneficiary-list",
         frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER}),
     ),
+    NavItem("cases", _("Cases"), "case-list", frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER})),
+    NavItem(
+        "calendar", _("Calendar"), "calendar", frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER})
+    ),
+    NavItem(
+        "interpreters",
+        _("Interpreters"),
+        "interpreter-request-list",
+        frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER}),
+    ),
+    NavItem(
+        "applications",
+        _("Applications"),
+        "benefit-application-list",
+        frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER}),
+    ),
     NavItem("imports", _("Imports"), "import-list", frozenset({Role.MANAGER})),
     NavItem("staff", _("Staff"), "staff-home", frozenset({Role.MANAGER})),
     NavItem("access_log", _("Access log"), "access-log", frozenset({Role.DPO})),

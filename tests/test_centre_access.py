@@ -59,10 +59,29 @@ def test_anonymous_visitors_are_sent_to_log_in(client, athens):
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.FRONT_DESK, {"home", "centres", "beneficiaries"}),
-        (Role.COUNSELLOR, {"home", "centres", "beneficiaries"}),
+        (
+            Role.FRONT_DESK,
+            {"home", "centres", "beneficiaries", "cases", "calendar", "interpreters", "applications"},
+        ),
+        (
+            Role.COUNSELLOR,
+            {"home", "centres", "beneficiaries", "cases", "calendar", "interpreters", "applications"},
+        ),
         (Role.TEACHER, {"home", "centres"}),
-        (Role.MANAGER, {"home", "centres", "beneficiaries", "imports", "staff"}),
+        (
+            Role.MANAGER,
+            {
+                "home",
+                "centres",
+                "beneficiaries",
+                "cases",
+                "calendar",
+                "interpreters",
+                "applications",
+                "imports",
+                "staff",
+            },
+        ),
         (Role.ANALYST, {"home", "centres"}),
         (Role.DPO, {"home", "centres", "access_log"}),
     ],

@@ -83,6 +83,9 @@ def running_worker(tmp_path: Path) -> Iterator[subprocess.Popen]:
     )
     saved = (app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager)
     app.conf.update(broker_url=broker, result_backend=results, task_always_eager=False)
+    # The app caches its result backend on first use; an eager task earlier in this process
+    # would otherwise leave it on "no backend" and result.get() would fail.
+    app._backend = None
     try:
         _wait_until_ready(process, tmp_path / "worker.log")
         yield process
@@ -94,6 +97,7 @@ def running_worker(tmp_path: Path) -> Iterator[subprocess.Popen]:
             process.kill()
         log.close()
         app.conf.update(broker_url=saved[0], result_backend=saved[1], task_always_eager=saved[2])
+        app._backend = None
         # Close this process's broker connections and forget the closed pools, so that the next
         # test using a worker builds fresh ones instead of failing with "Acquire on closed pool".
         app.pool.force_close_all()

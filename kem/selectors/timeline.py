@@ -47,6 +47,31 @@ def beneficiary_timeline(*, beneficiary: Any, user: Any) -> list[TimelineEntry]:
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 
+@dataclass(frozen=True)
+class ProfileAction:
+    """A button on the profile that another app offers (open a case, request an interpreter…)."""
+
+    key: str
+    label: str
+    url: str
+
+
+ActionSource = Callable[[Any, Any], list[ProfileAction]]
+_ACTION_SOURCES: list[ActionSource] = []
+
+
+def profile_action_source(func: ActionSource) -> ActionSource:
+    """Register ``func(beneficiary, user) -> [ProfileAction]`` (a decorator); no queries per call
+    beyond what the user's access already cached."""
+    _ACTION_SOURCES.append(func)
+    return func
+
+
+def profile_actions(*, beneficiary: Any, user: Any) -> list[ProfileAction]:
+    """The buttons other apps offer ``user`` on ``beneficiary``'s profile, in registration order."""
+    return [action for source in _ACTION_SOURCES for action in source(beneficiary, user)]
+
+
 # --- The record's own history (django-simple-history) ------------------------------------------
 
 

@@ -30,7 +30,7 @@ from kem.people import DuplicateDecision
 from kem.permissions import access_for, is_manager_of, visible_centres
 from kem.selectors import beneficiaries as registry
 from kem.selectors.people import profile_people_context
-from kem.selectors.timeline import beneficiary_changes, beneficiary_timeline
+from kem.selectors.timeline import beneficiary_changes, beneficiary_timeline, profile_actions
 from kem.services.beneficiaries import id_numbers_of
 
 # Sealed fields the profile header shows (names are shown: that is why a view is logged).
@@ -232,6 +232,7 @@ def beneficiary_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "beneficiary": beneficiary,
         "languages": _language_labels(beneficiary.languages),
         "timeline": beneficiary_timeline(beneficiary=beneficiary, user=request.user),
+        "actions": profile_actions(beneficiary=beneficiary, user=request.user),
         "can_see_history": is_manager_of(request.user, beneficiary.registering_centre),
         "reveal_form": RevealForm(),
         **profile_people_context(beneficiary=beneficiary, user=request.user),

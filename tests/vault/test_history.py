@@ -29,7 +29,16 @@ def test_history_rows_hold_envelopes_only(full_person):
     for row in rows:
         assert all(value.startswith("kem1:") for value in row)
         text = repr(row)
-        for plaintext in ("Μοχάμεντ", "Χασάν", "694", "17059012345", "σημείωση", "1990-05-17"):
+        # Whole values only: a 3-digit piece of a phone turns up in random base64 now and then.
+        for plaintext in (
+            "Μοχάμεντ",
+            "Χασάν",
+            "+30 694 123 4567",
+            "6941234567",
+            "17059012345",
+            "σημείωση",
+            "1990-05-17",
+        ):
             assert plaintext not in text
 
 
