@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from cases.models import AREA_DISCIPLINE, Case, Language, OpenReason, ServiceArea
+from cases.models import AREA_DISCIPLINE, BenefitService, Case, Language, OpenReason, ServiceArea
+from cases.reference import seed_reference_data
 from kem import services
 from kem.models import Discipline, Role
 
@@ -91,6 +92,13 @@ def make_case(athens, person):
         )
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def reference_data(db):
+    """The seeded languages and services, again if a transactional test flushed them."""
+    if not (Language.objects.exists() and BenefitService.objects.exists()):
+        seed_reference_data()
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from cases.models import (
     Session,
     SessionStatus,
 )
+from cases.reference import seed_reference_data
 from kem.access_log import AccessEvent
 from kem.management.commands.seed_demo import DEMO_PASSWORD
 from kem.models import Beneficiary
@@ -38,6 +39,7 @@ def setting(settings):
     """The demo, a psychosocial case of the Athens psychologist, and a Farsi interpreter."""
     settings.DEMO_MODE = True
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    seed_reference_data()  # an earlier transactional test may have flushed the migration's rows
     users = get_user_model().objects
     psychologist = users.get(username="psychologist.athens")
     centre = psychologist.memberships.get().centre
