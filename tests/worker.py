@@ -60,6 +60,7 @@ def running_worker(tmp_path: Path) -> Iterator[subprocess.Popen]:
             "KEM_ROOT_KEY": TEST_ROOT_KEY,
         }
     )
+    queue = f"kem-test-{os.getpid()}-{time.monotonic_ns()}"
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
         [
@@ -75,18 +76,27 @@ def running_worker(tmp_path: Path) -> Iterator[subprocess.Popen]:
             "INFO",
             "-n",
             f"test-{os.getpid()}@%h",
+            # A queue of this test run's own: a worker left over from another run (killed CI,
+            # another checkout) on the same Redis database cannot take these tasks.
+            "-Q",
+            queue,
         ],
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    saved = (app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager)
-    app.conf.update(broker_url=broker, result_backend=results, task_always_eager=False)
-    # The app caches its result backend on first use; an eager task earlier in this process
-    # would otherwise leave it on "no backend" and result.get() would fail.
-    app._backend = None
+    saved = {
+        key: app.conf[key]
+        for key in ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
+    }
     try:
+        app.conf.update(
+            broker_url=broker, result_backend=results, task_always_eager=False, task_default_queue=queue
+        )
+        # The app caches its result backend on first use; an eager task earlier in this process
+        # would otherwise leave it on "no backend" and result.get() would fail.
+        _forget_app_caches()
         _wait_until_ready(process, tmp_path / "worker.log")
         yield process
     finally:
@@ -96,14 +106,22 @@ def running_worker(tmp_path: Path) -> Iterator[subprocess.Popen]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
-        app.conf.update(broker_url=saved[0], result_backend=saved[1], task_always_eager=saved[2])
-        app._backend = None
+        app.conf.update(**saved)
+        _forget_app_caches()
         # Close this process's broker connections and forget the closed pools, so that the next
         # test using a worker builds fresh ones instead of failing with "Acquire on closed pool".
         app.pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
         kombu.pools.reset()
+
+
+def _forget_app_caches() -> None:
+    # Celery keeps it in _backend_cache (thread-safe backends) or on the thread-local _local;
+    # the queues and routes are cached on app.amqp, rebuilt from the configuration when dropped.
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+    app.__dict__.pop("amqp", None)
 
 
 def _wait_until_ready(process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
