@@ -4,9 +4,11 @@ from rest_framework.routers import DefaultRouter
 
 from cases import api as cases_api
 from kem import api as kem_api
+from referrals import api as referrals_api
 
 router = DefaultRouter()
 kem_api.register(router)
 cases_api.register(router)
+referrals_api.register(router)
 
 urlpatterns = router.urls

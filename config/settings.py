@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.interpreter_reminders",
         "schedule": crontab(hour=16, minute=0),
     },
+    "referrals-overdue": {
+        "task": "referrals.tasks.referrals_mark_overdue",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "document-reminders": {
         "task": "cases.tasks.document_reminders",
         "schedule": crontab(hour=6, minute=30),

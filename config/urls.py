@@ -10,6 +10,7 @@ from kem.views.staff import healthz
 urlpatterns = [
     path("", include("kem.urls")),
     path("", include("cases.urls")),
+    path("", include("referrals.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),

@@ -62,6 +62,16 @@ class Consent(models.Model):
         blank=True,
         help_text=_("For a referral consent: the organisation the person agreed to be referred to."),
     )
+    # For a referral consent, the directory's organisation (the text above stays for partners
+    # outside the directory and for consents recorded before it existed).
+    organisation = models.ForeignKey(
+        "referrals.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consents",
+        verbose_name=_("partner organisation (directory)"),
+    )
     given_on = models.DateField(_("given on"), default=timezone.localdate)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)

@@ -1,0 +1,5 @@
+"""API: directory (being built)."""
+
+
+def register(router) -> None:
+    pass

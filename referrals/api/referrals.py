@@ -1,0 +1,5 @@
+"""API: referrals (being built)."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Selectors of the referrals app, one module per concern."""

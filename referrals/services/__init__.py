@@ -1,0 +1,1 @@
+"""Services of the referrals app, one module per concern."""

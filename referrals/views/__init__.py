@@ -1,0 +1,1 @@
+"""Views of the referrals app, one module per concern."""

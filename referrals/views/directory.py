@@ -1,0 +1,3 @@
+"""Pages: directory (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: incoming (being built)."""
+
+urlpatterns: list = []

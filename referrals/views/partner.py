@@ -1,0 +1,3 @@
+"""Pages: partner (being built)."""
+
+urlpatterns: list = []
