@@ -91,3 +91,23 @@ def test_seed_demo_registers_made_up_people_once_per_centre(settings):
     athens = Centre.objects.get(name_en=CENTRES[0]["name_en"])
     found = search_people("Ραχίμι", queryset=Beneficiary.objects.filter(registering_centre=athens))
     assert [c.person.family_name_latin for c in found][:1] == ["Rahimi"]
+
+
+def test_seed_demo_gives_each_centre_interpreters_cases_and_sessions_once(settings, client):
+    from cases.models import Case, Interpreter, Session, SessionStatus
+
+    settings.DEMO_MODE = True
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+
+    for centre in Centre.objects.all():
+        assert Interpreter.objects.filter(centre=centre).count() == 3
+        cases = Case.objects.open().filter(centre=centre)
+        assert sorted(cases.values_list("area", flat=True)) == ["employment", "legal", "psychosocial"]
+        sessions = Session.objects.filter(case__centre=centre)
+        assert sorted(sessions.values_list("status", flat=True)) == sorted(
+            [SessionStatus.HELD] * 3 + [SessionStatus.SCHEDULED] * 3
+        )
+    client.login(username="psychologist.athens", password=DEMO_PASSWORD)
+    html = client.get("/").content.decode()
+    assert 'data-panel="open-cases"' in html and "data-case=" in html

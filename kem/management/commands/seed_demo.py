@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from kem import services
 from kem.demo_people import demo_people
@@ -87,6 +90,8 @@ class Command(BaseCommand):
             self._seed_people(
                 centre=centre, by=user_model.objects.get(username=f"frontdesk.{key}"), seed=seed
             )
+        for key, centre in centres.items():
+            self._seed_counselling(centre=centre, key=key)
         admin, _ = user_model.objects.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True}
         )
@@ -103,3 +108,65 @@ class Command(BaseCommand):
         with key_cache():
             for data in demo_people(seed=seed):
                 services.beneficiary_register(centre=centre, by=by, data=data, check_duplicates=False)
+
+    def _seed_counselling(self, *, centre: Centre, key: str) -> None:
+        """An interpreter pool, three open cases, a held session and an appointment, once per centre."""
+        # Imported here: kem must not import the counselling app at module level.
+        from cases.models import Interpreter, InterpretingMode, Language, OpenReason, ServiceArea, SessionMode
+        from cases.reference import seed_reference_data
+        from cases.services import cases as case_services
+        from cases.services import interpreters as interpreter_services
+
+        if Interpreter.objects.filter(centre=centre).exists():
+            return
+        seed_reference_data()
+        user_model = get_user_model()
+        manager = user_model.objects.get(username=f"manager.{key}")
+        pool = [
+            ("Leyla Ahmadi", "female", ["fa", "prs"], "METAdrasi"),
+            ("Omar Haddad", "male", ["ar"], "METAdrasi"),
+            ("Abdi Warsame", "male", ["so"], ""),
+        ]
+        for name, gender, codes, organisation in pool:
+            interpreter_services.interpreter_create(
+                centre=centre,
+                name=name,
+                gender=gender,
+                organisation=organisation,
+                languages=Language.objects.filter(code__in=codes),
+                modes=[InterpretingMode.ON_SITE, InterpretingMode.PHONE],
+                by=manager,
+            )
+        # The first person is left without cases: the browser tests open theirs.
+        people = list(Beneficiary.objects.filter(registering_centre=centre).order_by("created_at")[1:4])
+        areas = [
+            (ServiceArea.PSYCHOSOCIAL, "psychologist"),
+            (ServiceArea.LEGAL, "lawyer"),
+            (ServiceArea.EMPLOYMENT, "career"),
+        ]
+        today = timezone.localdate()
+        with key_cache():
+            for person, (area, part) in zip(people, areas, strict=False):
+                counsellor = user_model.objects.get(username=f"{part}.{key}")
+                case = case_services.case_open(
+                    beneficiary=person,
+                    centre=centre,
+                    area=area,
+                    counsellor=counsellor,
+                    reason=OpenReason.FRONT_DESK,
+                    by=counsellor,
+                )
+                held = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=3), dt.time(11, 0)))
+                case_services.session_log(
+                    case=case,
+                    starts_at=held,
+                    duration_minutes=45,
+                    mode=SessionMode.IN_PERSON,
+                    by=counsellor,
+                    summary="Πρώτη γνωριμία· καταγράφηκαν οι ανάγκες και συμφωνήθηκε επόμενο ραντεβού.",
+                    follow_up_on=today + dt.timedelta(days=7),
+                )
+                soon = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time(12, 30)))
+                case_services.session_schedule(
+                    case=case, starts_at=soon, duration_minutes=45, mode=SessionMode.IN_PERSON, by=counsellor
+                )
