@@ -2,28 +2,50 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kem.people import ConsentMethod, ConsentPurpose, Relationship
+from referrals.selectors.directory import active_organisations
 
 
 def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class _OrganisationChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name
+
+
 class ConsentForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
+    organisation = _OrganisationChoice(
+        label=_("Partner organisation (directory)"),
+        queryset=None,
+        required=False,
+        empty_label=_("Not in the directory"),
+        help_text=_(
+            "For a referral consent: the directory's organisation the person agreed to be referred to."
+        ),
+    )
     partner = forms.CharField(
-        label=_("Partner organisation"),
+        label=_("Partner organisation (other)"),
         max_length=200,
         required=False,
-        help_text=_("For a referral consent: the organisation the person agreed to be referred to."),
+        help_text=_("For a referral consent to a partner not in the directory: its name."),
     )
     given_on = forms.DateField(label=_("Given on"), initial=timezone.localdate, widget=_date_input())
     expires_on = forms.DateField(label=_("Expires on"), required=False, widget=_date_input())
     method = forms.ChoiceField(label=_("How it was given"), choices=ConsentMethod.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Ordered by name in the language of the request, so set here rather than at import.
+        self.fields["organisation"].queryset = active_organisations()
 
 
 class ConsentWithdrawForm(forms.Form):

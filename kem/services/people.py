@@ -20,7 +20,7 @@ from simple_history.models import HistoricalChanges
 
 from kem.access_log import access_record
 from kem.models import Beneficiary, Role
-from kem.people import Consent, Household, HouseholdMember, MergeRecord, Relationship
+from kem.people import Consent, ConsentPurpose, Household, HouseholdMember, MergeRecord, Relationship
 from kem.services.beneficiaries import id_numbers_of, next_expiry_of
 from kem.vault.fields import SealedField
 from kem.vault.models import SealedModel
@@ -29,29 +29,70 @@ from kem.vault.normalise import id_canonical
 # --- consent -----------------------------------------------------------------------------------
 
 
+def _consent_partner_errors(*, purpose: str, partner: str, organisation: Any) -> dict[str, ValidationError]:
+    """A referral consent names one partner: a directory organisation (active) or, for partners
+    outside the directory, a name; other purposes name no directory organisation."""
+    errors: dict[str, ValidationError] = {}
+    if organisation is not None and purpose != ConsentPurpose.REFERRAL:
+        errors["organisation"] = ValidationError(
+            _("Only a referral consent names a partner organisation."), code="organisation_not_referral"
+        )
+    elif organisation is not None and partner:
+        errors["partner"] = ValidationError(
+            _("Choose the organisation from the directory or type a partner's name, not both."),
+            code="partner_twice",
+        )
+    elif organisation is not None and not organisation.active:
+        errors["organisation"] = ValidationError(
+            _("This organisation is no longer in the directory; choose another."),
+            code="organisation_inactive",
+        )
+    elif purpose == ConsentPurpose.REFERRAL and organisation is None and not partner:
+        errors["partner"] = ValidationError(
+            _(
+                "Name the partner organisation this referral consent is for: choose it from the "
+                "directory, or type its name if it is not there."
+            ),
+            code="partner_required",
+        )
+    return errors
+
+
 @transaction.atomic
 def consent_record(
     *,
     beneficiary: Beneficiary,
     purpose: str,
     partner: str = "",
+    organisation: Any = None,
     given_on: dt.date,
     expires_on: dt.date | None = None,
     method: str,
     by: Any,
 ) -> Consent:
     """Record a consent the person gave (the model's rules: not in the future, expiry after the
-    day it was given, a referral consent names its partner organisation)."""
+    day it was given). A referral consent names its partner: an active organisation of the
+    directory (``organisation``, whose Greek name is then kept as the partner's name too) or, for
+    a partner outside the directory, ``partner`` — one of the two."""
+    partner = (partner or "").strip()
     consent = Consent(
         beneficiary=beneficiary,
         purpose=purpose,
-        partner=(partner or "").strip(),
+        organisation=organisation,
+        partner=organisation.name_el if organisation is not None else partner,
         given_on=given_on,
         expires_on=expires_on,
         method=method,
         recorded_by=by,
     )
-    consent.full_clean()
+    errors = _consent_partner_errors(purpose=purpose, partner=partner, organisation=organisation)
+    try:
+        consent.full_clean()
+    except ValidationError as invalid:
+        # Every mistake at once; ours, more precise about the partner, replace the model's.
+        errors = {**invalid.error_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
     consent._history_user = by
     consent.save()
     return consent

@@ -1,5 +1,232 @@
-"""API: directory (being built)."""
+"""REST API of the partner directory: organisations and their services.
+
+The same rules as the pages: those who serve people (front desk, counsellors, managers) read the
+whole directory, managers create and update it through the same services. The directory holds no
+personal data, so nothing here is sealed or traced in the access log; history keeps each write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+
+from referrals.models import (
+    Organisation,
+    OrganisationType,
+    PartnerService,
+    ServiceCategory,
+    WorkingArea,
+)
+from referrals.policy import may_edit_directory, may_read_directory
+from referrals.selectors import directory as selectors
+from referrals.services import directory as services
 
 
-def register(router) -> None:
-    pass
+class OrganisationSerializer(serializers.ModelSerializer):
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=3),
+        required=False,
+        help_text=gettext_lazy("ISO 639 codes of the languages spoken."),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "name_el",
+            "name_en",
+            "type",
+            "address",
+            "area_served",
+            "contact_name",
+            "email",
+            "phone",
+            "website",
+            "languages",
+            "active",
+        ]
+        read_only_fields = ["id"]
+
+
+class PartnerServiceSerializer(serializers.ModelSerializer):
+    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = PartnerService
+        fields = ["id", "organisation", "name_el", "name_en", "category", "area", "active"]
+        read_only_fields = ["id", "area"]
+
+
+def _service_errors(invalid: DjangoValidationError) -> serializers.ValidationError:
+    """A service's ValidationError as a 400 that keeps each message's code."""
+    if hasattr(invalid, "error_dict"):
+        detail = {
+            ("non_field_errors" if name == "__all__" else name): [
+                ErrorDetail(message, code=error.code or "invalid")
+                for error in errors
+                for message in error.messages
+            ]
+            for name, errors in invalid.error_dict.items()
+        }
+    else:
+        detail = {
+            "non_field_errors": [
+                ErrorDetail(message, code=error.code or "invalid")
+                for error in invalid.error_list
+                for message in error.messages
+            ]
+        }
+    return serializers.ValidationError(detail)
+
+
+class DirectoryAccess(BasePermission):
+    """Reading for those who may read the directory; writing for those who keep it."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return may_read_directory(request.user)
+        return may_edit_directory(request.user)
+
+
+ERRORS = {400: OpenApiResponse(description=gettext_lazy("Invalid fields, each with its messages and codes."))}
+
+
+class _DirectoryViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [IsAuthenticated, DirectoryAccess]
+
+    def _payload(self, request: Request, instance: Any = None, partial: bool = False) -> dict[str, Any]:
+        """The fields sent, over the instance's current values for a partial update."""
+        current = self.get_serializer(instance).data if instance is not None else {}
+        payload = self.get_serializer(instance, data=request.data, partial=partial)
+        payload.is_valid(raise_exception=True)
+        data = {name: value for name, value in current.items() if name not in ("id", "area")}
+        data.update(payload.validated_data)
+        return data
+
+    def _call(self, write: Any, **kwargs: Any) -> Any:
+        try:
+            return write(by=self.request.user, **kwargs)
+        except DjangoValidationError as invalid:
+            raise _service_errors(invalid) from None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q", str, required=False, description=gettext_lazy("Name, in Greek or English.")
+            ),
+            OpenApiParameter("area", str, enum=WorkingArea.values, required=False),
+            OpenApiParameter("category", str, enum=ServiceCategory.values, required=False),
+            OpenApiParameter("type", str, enum=OrganisationType.values, required=False),
+            OpenApiParameter("language", str, required=False),
+            OpenApiParameter("include_inactive", bool, required=False),
+        ]
+    ),
+    create=extend_schema(responses={201: OrganisationSerializer, **ERRORS}),
+    update=extend_schema(responses={200: OrganisationSerializer, **ERRORS}),
+    partial_update=extend_schema(responses={200: OrganisationSerializer, **ERRORS}),
+)
+class OrganisationViewSet(_DirectoryViewSet):
+    """The partner directory's organisations (active only unless ``include_inactive``)."""
+
+    serializer_class = OrganisationSerializer
+    queryset = Organisation.objects.none()  # for the schema; rows come from the selectors
+
+    def get_queryset(self) -> Any:
+        params = self.request.query_params
+        filters = selectors.DirectoryFilters(
+            query=params.get("q", ""),
+            area=params.get("area", ""),
+            category=params.get("category", ""),
+            type=params.get("type", ""),
+            language=params.get("language", ""),
+            include_inactive=params.get("include_inactive", "").lower() in ("1", "true", "yes"),
+        )
+        return selectors.organisation_search(user=self.request.user, filters=filters)
+
+    def get_object(self) -> Organisation:
+        edit = self.request.method not in SAFE_METHODS
+        return selectors.organisation_for(self.request.user, self.kwargs["pk"], edit=edit)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._payload(request)
+        data.pop("active", None)
+        created = self._call(services.organisation_create, **data)
+        return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        organisation = self.get_object()
+        data = self._payload(request, organisation, partial=kwargs.get("partial", False))
+        updated = self._call(services.organisation_update, organisation=organisation, **data)
+        return Response(self.get_serializer(updated).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("organisation", int, required=False),
+            OpenApiParameter("area", str, enum=WorkingArea.values, required=False),
+            OpenApiParameter("category", str, enum=ServiceCategory.values, required=False),
+            OpenApiParameter("include_inactive", bool, required=False),
+        ]
+    ),
+    create=extend_schema(responses={201: PartnerServiceSerializer, **ERRORS}),
+    update=extend_schema(responses={200: PartnerServiceSerializer, **ERRORS}),
+    partial_update=extend_schema(responses={200: PartnerServiceSerializer, **ERRORS}),
+)
+class PartnerServiceViewSet(_DirectoryViewSet):
+    """The services partners offer (of active partners, active only unless ``include_inactive``)."""
+
+    serializer_class = PartnerServiceSerializer
+    queryset = PartnerService.objects.none()  # for the schema; rows come from get_queryset
+
+    def get_queryset(self) -> Any:
+        params = self.request.query_params
+        rows = PartnerService.objects.order_by(selectors.name_order(), "pk")
+        if params.get("include_inactive", "").lower() not in ("1", "true", "yes"):
+            rows = rows.filter(active=True, organisation__active=True)
+        if params.get("organisation", "").isdigit():
+            rows = rows.filter(organisation_id=int(params["organisation"]))
+        if params.get("area"):
+            rows = rows.filter(area=params["area"])
+        if params.get("category"):
+            rows = rows.filter(category=params["category"])
+        return rows
+
+    def get_object(self) -> PartnerService:
+        edit = self.request.method not in SAFE_METHODS
+        return selectors.partner_service_for(self.request.user, self.kwargs["pk"], edit=edit)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._payload(request)
+        data.pop("active", None)
+        created = self._call(services.partner_service_create, **data)
+        return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        service = self.get_object()
+        data = self._payload(request, service, partial=kwargs.get("partial", False))
+        data.pop("organisation", None)  # a service stays with its organisation
+        updated = self._call(services.partner_service_update, service=service, **data)
+        return Response(self.get_serializer(updated).data)
+
+
+def register(router: DefaultRouter) -> None:
+    router.register("organisations", OrganisationViewSet, basename="organisation")
+    router.register("partner-services", PartnerServiceViewSet, basename="partner-service")

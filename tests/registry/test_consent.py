@@ -308,3 +308,31 @@ def test_the_profile_page_shows_the_consent_panel(client, officer, give, person)
 
     assert f'data-consent="{consent.pk}"' in html
     assert reverse("consent-withdraw", args=[consent.pk]) in html
+
+
+# --- consent to a directory partner ------------------------------------------------------------
+
+
+def test_a_referral_consent_may_name_an_organisation_of_the_directory(give):
+    from referrals.models import Organisation
+
+    unhcr = Organisation.objects.get(name_en__contains="UNHCR")
+
+    consent = give(purpose=ConsentPurpose.REFERRAL, organisation=unhcr)
+
+    assert (consent.organisation, consent.partner) == (unhcr, unhcr.name_el)
+
+
+def test_the_consent_page_records_an_organisation_chosen_from_the_directory(client, officer, person):
+    from referrals.models import Organisation
+
+    iom = Organisation.objects.get(name_en__contains="IOM")
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("consent-create", args=[person.pk]), _consent_post(partner="", organisation=iom.pk)
+    )
+
+    assert response.status_code == 302
+    consent = Consent.objects.get(beneficiary=person)
+    assert consent.organisation == iom
