@@ -1,5 +1,283 @@
-"""API: referrals (being built)."""
+"""REST API for outgoing referrals: list, retrieve, create (a draft), and send / withdraw.
+
+The same rules as the pages, through the same selectors and services: referrals of the centres
+where the caller refers people (front desk, counsellors, manager); another centre's referral is a
+404, a role of the centre that may not refer gets 403. The sealed reasons appear only for callers
+allowed to read them (absent, not null, otherwise) and every response holding them leaves one
+access event per referral (``api.referral.read``). The partner's link is a page, not an API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+
+from kem.access_log import Access, access_record_many, role_at
+from kem.models import Beneficiary
+from referrals.models import PartnerService, Referral, ReferralStatus, Urgency, WorkingArea
+from referrals.policy import may_refer
+from referrals.selectors import referrals as selectors
+from referrals.selectors.referrals import API_READ_ACTION, SEALED_FIELDS
+from referrals.services import referrals as services
+
+# --- what the API returns ----------------------------------------------------------------------
+
+SEALED_HELP = gettext_lazy("Sealed; only for those who refer people at the centre.")
 
 
-def register(router) -> None:
-    pass
+class ReferralSerializer(serializers.Serializer):
+    """A referral as the API returns it; the sealed reasons only where the caller may read them
+    (the view passes ``may_read_sealed(referral) -> bool`` in the context)."""
+
+    id = serializers.UUIDField(read_only=True)
+    centre = serializers.IntegerField(source="centre_id", read_only=True)
+    beneficiary = serializers.UUIDField(source="beneficiary_id", read_only=True)
+    service = serializers.IntegerField(source="service_id", read_only=True)
+    organisation = serializers.IntegerField(source="service.organisation_id", read_only=True)
+    area = serializers.ChoiceField(source="service.area", choices=WorkingArea.choices, read_only=True)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, read_only=True)
+    follow_up_on = serializers.DateField(read_only=True, allow_null=True)
+    status = serializers.ChoiceField(choices=ReferralStatus.choices, read_only=True)
+    contact_person = serializers.IntegerField(source="contact_person_id", read_only=True)
+    consent = serializers.IntegerField(source="consent_id", read_only=True, allow_null=True)
+    override_by = serializers.IntegerField(source="override_by_id", read_only=True, allow_null=True)
+    outcome_successful = serializers.BooleanField(read_only=True, allow_null=True)
+    sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    responded_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    overdue_since = serializers.DateField(read_only=True, allow_null=True)
+    created_by = serializers.IntegerField(source="created_by_id", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    # Not read-only so that the schema does not call them required: they may be absent.
+    reason = serializers.CharField(required=False, help_text=SEALED_HELP)
+    override_reason = serializers.CharField(required=False, help_text=SEALED_HELP)
+    decline_reason = serializers.CharField(required=False, help_text=SEALED_HELP)
+    outcome_reason = serializers.CharField(required=False, help_text=SEALED_HELP)
+
+    def to_representation(self, instance: Referral) -> dict[str, Any]:
+        # Sealed values are not even opened for a caller who may not read them.
+        allowed = self.context["may_read_sealed"](instance)
+        data: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            if name in SEALED_FIELDS and not allowed:
+                continue
+            value = field.get_attribute(instance)
+            data[name] = None if value is None else field.to_representation(value)
+        return data
+
+
+# --- what the API accepts ----------------------------------------------------------------------
+
+
+class ReferralCreateSerializer(serializers.Serializer):
+    beneficiary = serializers.UUIDField(help_text=gettext_lazy("The person, registered at your centre."))
+    service = serializers.IntegerField(help_text=gettext_lazy("An active partner service's id."))
+    reason = serializers.CharField()
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
+    follow_up_on = serializers.DateField(required=False, allow_null=True, default=None)
+    contact_person = serializers.IntegerField(
+        required=False, help_text=gettext_lazy("A staff member of the centre; you, if left out.")
+    )
+
+    def validate_beneficiary(self, value: Any) -> Beneficiary:
+        person = (
+            Beneficiary.objects.visible_to(self.context["request"].user)
+            .select_related("registering_centre")
+            .filter(pk=value)
+            .first()
+        )
+        if person is None:
+            raise serializers.ValidationError(_("No such person at your centres."), code="unknown_person")
+        return person
+
+    def validate_service(self, value: int) -> PartnerService:
+        service = PartnerService.objects.select_related("organisation").filter(pk=value).first()
+        if service is None:
+            raise serializers.ValidationError(_("No such service."), code="unknown_service")
+        return service
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["request"].user
+        contact_id = data.pop("contact_person", None)
+        if contact_id is None:
+            data["contact_person"] = user
+            return data
+        contact = selectors.contact_people(centre=data["beneficiary"].registering_centre).filter(
+            pk=contact_id
+        )
+        if not contact:
+            raise serializers.ValidationError(
+                {
+                    "contact_person": [
+                        ErrorDetail(
+                            _("The contact person must work at this centre."), code="contact_elsewhere"
+                        )
+                    ]
+                }
+            )
+        data["contact_person"] = contact[0]
+        return data
+
+
+class SendSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("Only the centre's manager, only without a valid consent."),
+    )
+
+
+def _service_errors(invalid: DjangoValidationError) -> serializers.ValidationError:
+    """A service's ValidationError as a 400 that keeps each message's code."""
+    if hasattr(invalid, "error_dict"):
+        detail = {
+            ("non_field_errors" if name == "__all__" else name): [
+                ErrorDetail(message, code=error.code or "invalid")
+                for error in errors
+                for message in error.messages
+            ]
+            for name, errors in invalid.error_dict.items()
+        }
+    else:
+        detail = {
+            "non_field_errors": [
+                ErrorDetail(message, code=error.code or "invalid")
+                for error in invalid.error_list
+                for message in error.messages
+            ]
+        }
+    return serializers.ValidationError(detail)
+
+
+# --- the viewset -------------------------------------------------------------------------------
+
+
+class RefersPeople(BasePermission):
+    """Only roles that refer people somewhere (front desk, counsellors, managers) use this API."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return selectors.referring_centres(request.user).exists()
+
+
+ERRORS = {400: OpenApiResponse(description=gettext_lazy("Invalid fields, each with its messages and codes."))}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=ReferralStatus.values, required=False),
+            OpenApiParameter("area", str, enum=WorkingArea.values, required=False),
+            OpenApiParameter("overdue", bool, required=False),
+        ],
+    ),
+    create=extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer, **ERRORS}),
+)
+class ReferralViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Referrals of the caller's centres; every response with sealed text is traced."""
+
+    serializer_class = ReferralSerializer
+    permission_classes = [IsAuthenticated, RefersPeople]
+
+    def get_queryset(self):
+        params = self.request.query_params
+        filters = selectors.ReferralFilters(
+            status=params.get("status", "") if params.get("status") in ReferralStatus.values else "",
+            area=params.get("area", "") if params.get("area") in WorkingArea.values else "",
+            overdue=params.get("overdue", "").lower() in ("1", "true", "yes"),
+        )
+        return selectors.referral_list(user=self.request.user, filters=filters)
+
+    def get_object(self) -> Referral:
+        # 404 for another centre's referral, 403 for a role there that may not refer.
+        return selectors.referral_for(self.request.user, self.kwargs["pk"])
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self._read(page))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._read([self.get_object()])[0])
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = ReferralCreateSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        person = data.pop("beneficiary")
+        try:
+            created = services.referral_create(
+                beneficiary=person, centre=person.registering_centre, by=request.user, **data
+            )
+        except DjangoValidationError as invalid:
+            raise _service_errors(invalid) from None
+        return Response(self._read([self._fresh(created)])[0], status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SendSerializer, responses={200: ReferralSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def send(self, request: Request, pk: Any = None) -> Response:
+        """Send a draft (refused with ``consent_missing`` without a valid consent, unless the
+        centre's manager gives ``override_reason``); the partner is e-mailed a link."""
+        referral = self.get_object()
+        payload = SendSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self._act(
+            services.referral_send,
+            referral=referral,
+            override_reason=payload.validated_data["override_reason"],
+        )
+
+    @extend_schema(request=None, responses={200: ReferralSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: Any = None) -> Response:
+        """Withdraw a draft, sent or accepted referral."""
+        return self._act(services.referral_withdraw, referral=self.get_object())
+
+    def _act(self, service: Any, **kwargs: Any) -> Response:
+        try:
+            changed = service(by=self.request.user, **kwargs)
+        except DjangoValidationError as invalid:
+            raise _service_errors(invalid) from None
+        return Response(self._read([self._fresh(changed)])[0])
+
+    def _fresh(self, referral: Referral) -> Referral:
+        return selectors.referral_for(self.request.user, referral.pk)
+
+    def _may_read_sealed(self, referral: Referral) -> bool:
+        return may_refer(self.request.user, referral.centre_id)
+
+    def _read(self, referrals: list[Referral]) -> list[dict[str, Any]]:
+        """Serialise ``referrals`` and trace, in one INSERT, which sealed fields each response holds."""
+        data = ReferralSerializer(
+            referrals, many=True, context={"may_read_sealed": self._may_read_sealed}
+        ).data
+        accesses = [
+            Access(
+                subject=referral.beneficiary,
+                fields=[SEALED_FIELDS[name] for name in SEALED_FIELDS if shown.get(name)],
+                centre_id=referral.centre_id,
+                role=role_at(self.request.user, referral.centre_id),
+            )
+            for referral, shown in zip(referrals, data, strict=True)
+            if any(shown.get(name) for name in SEALED_FIELDS)
+        ]
+        access_record_many(
+            user=self.request.user, action=API_READ_ACTION, accesses=accesses, request=self.request
+        )
+        return data
+
+
+def register(router: DefaultRouter) -> None:
+    router.register("referrals", ReferralViewSet, basename="referral")
