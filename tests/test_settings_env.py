@@ -21,6 +21,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "kem.example.gr",
     "DATABASE_URL": "postgres://kem:kem@127.0.0.1:5432/kem",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "KEM_SITE_URL": "https://kem.example.gr",
 }
 
 
@@ -83,7 +84,9 @@ def test_check_deploy_has_no_warnings_with_the_production_environment():
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "KEM_SITE_URL"]
+)
 def test_a_missing_production_variable_stops_the_start_naming_it(missing):
     env = production_env()
     del env[missing]

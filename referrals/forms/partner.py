@@ -1,0 +1,45 @@
+"""Forms of the partner's page (declining, recording the outcome) and the staff's link actions.
+
+The services validate again and decide; these keep what was typed and put errors by the field.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+def add_service_errors(form: forms.Form, invalid: ValidationError) -> None:
+    """Put a service's validation errors next to their fields (on top when not on the form)."""
+    if not hasattr(invalid, "error_dict"):
+        form.add_error(None, invalid)
+        return
+    for name, errors in invalid.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you decline?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The centre reads this to find another way; please do not add health details."),
+        error_messages={"required": _("Say why the referral is declined.")},
+    )
+
+
+class OutcomeForm(forms.Form):
+    successful = forms.TypedChoiceField(
+        label=_("How did it go?"),
+        choices=[("yes", _("Successful: the person was served")), ("no", _("Not successful"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether it went well.")},
+    )
+    reason = forms.CharField(
+        label=_("The outcome in a few words"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Describe the outcome in a few words.")},
+    )
