@@ -261,10 +261,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Two choice sets share the field name "mode"; name their enums so the schema stays unambiguous.
+    # Choice sets that share a field name ("mode", "area"): name their enums so the schema stays unambiguous.
     "ENUM_NAME_OVERRIDES": {
         "InterpretingModeEnum": "cases.models.InterpretingMode",
         "SessionModeEnum": "cases.models.SessionMode",
+        "WorkingAreaEnum": "referrals.models.WorkingArea",
+        "ServiceAreaEnum": "cases.models.ServiceArea",
     },
 }
 
@@ -289,6 +291,15 @@ LOGGING = {
 # --- KEM ------------------------------------------------------------------------------------
 KEM_SUPPRESSION_THRESHOLD = env.int("KEM_SUPPRESSION_THRESHOLD", 9, minimum=1)
 KEM_HEALTH_BROKER_TIMEOUT = 3
+# How long a partner's answer link (referrals) works before the centre must send a fresh one.
+KEM_PARTNER_LINK_DAYS = env.int("KEM_PARTNER_LINK_DAYS", 30, minimum=1)
+# The site's public address, for links in e-mails sent to partners (no trailing slash needed).
+# Production must name it, over HTTPS: a link sent by e-mail carries its own access.
+KEM_SITE_URL = (
+    env.url("KEM_SITE_URL", ("https",))
+    if PRODUCTION
+    else env.url("KEM_SITE_URL", ("http", "https"), "http://127.0.0.1:8000")
+).rstrip("/")
 
 # --- Personal-data vault (kem/vault, docs/SECURITY.md) ---------------------------------------
 from kem.vault.crypto import decode_root_key  # noqa: E402 - pure code, no settings needed

@@ -127,6 +127,7 @@ ACTION_LABELS: dict[str, Any] = {
     "api.session.read": _("Read session notes through the API"),
     "cases.interpreter_request.read": _("Read an interpreter request's notes"),
     "api.interpreter_request.read": _("Read an interpreter request's notes through the API"),
+    "referrals.incoming_referral.read": _("Read an incoming referral's notes"),
 }
 
 

@@ -46,6 +46,18 @@ NAV_ITEMS: list[NavItem] = [
         "benefit-application-list",
         frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER}),
     ),
+    NavItem(
+        "referrals",
+        _("Referrals"),
+        "referral-list",
+        frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER}),
+    ),
+    NavItem(
+        "directory",
+        _("Partners"),
+        "organisation-list",
+        frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER}),
+    ),
     NavItem("imports", _("Imports"), "import-list", frozenset({Role.MANAGER})),
     NavItem("staff", _("Staff"), "staff-home", frozenset({Role.MANAGER})),
     NavItem("access_log", _("Access log"), "access-log", frozenset({Role.DPO})),

@@ -6,3 +6,10 @@ class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = _("Referrals")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from referrals.selectors import (
+            followup,  # noqa: F401
+            incoming,  # noqa: F401
+            referrals,  # noqa: F401
+        )

@@ -31,3 +31,8 @@ def may_read_directory(user: Any) -> bool:
 
 def may_edit_directory(user: Any) -> bool:
     return access_for(user).has_role(Role.MANAGER)
+
+
+def may_record_incoming(user: Any, centre_id: int) -> bool:
+    """Record and update referrals partners made to the centre (and read their sealed notes)."""
+    return bool(access_for(user).roles_at(centre_id) & REFERRING_ROLES)

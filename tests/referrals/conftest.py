@@ -45,7 +45,12 @@ def person(athens, officer):
     return services.beneficiary_register(
         centre=athens,
         by=officer,
-        data={"given_name": "Αμίνα", "family_name": "Γιουσούφ", "given_name_latin": "Amina", "birth_year": 1991},
+        data={
+            "given_name": "Αμίνα",
+            "family_name": "Γιουσούφ",
+            "given_name_latin": "Amina",
+            "birth_year": 1991,
+        },
         check_duplicates=False,
     )
 
