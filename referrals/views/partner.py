@@ -42,7 +42,9 @@ def _language(request: HttpRequest) -> str:
 
 def _private(response: HttpResponse, language: str) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the URL: never send it to another site. Not "no-referrer": with it, browsers
+    # send "Origin: null" on the page's own form posts and Django's CSRF check refuses them.
+    response["Referrer-Policy"] = "same-origin"
     response["Content-Language"] = language
     return response
 

@@ -64,7 +64,7 @@ def test_the_page_is_private_to_caches_robots_and_referrers(link, client):
     response = client.get(url_of(link))
 
     assert response["X-Robots-Tag"].startswith("noindex")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
