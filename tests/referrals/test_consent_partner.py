@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kem.people import Consent, ConsentMethod, ConsentPurpose
 from kem.services.people import consent_record, consent_withdraw
@@ -57,7 +57,7 @@ def test_a_referral_consent_may_name_a_directory_organisation(give, shelter, off
 
 
 def test_a_referral_consent_names_an_organisation_or_a_partner(give):
-    with pytest.raises(ValidationError) as caught:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
         give(organisation=None, partner="  ")
 
     assert caught.value.error_dict["partner"][0].code == "partner_required"
