@@ -62,8 +62,14 @@ class LinkInvalid(Exception):
 
 
 def link_token(link: PartnerLink) -> str:
-    """The signed token of ``link``: its id and its referral's id, nothing personal."""
-    return signing.dumps({"l": str(link.pk), "r": str(link.referral_id)}, salt=LINK_SALT)
+    """The signed token of ``link``: its id and its referral's id, nothing personal.
+
+    No timestamp in it: expiry and revocation live on the link's row, and the same link always
+    has the same address (a timestamped token changed with every second it was computed).
+    """
+    return signing.Signer(salt=LINK_SALT).sign_object(
+        {"l": str(link.pk), "r": str(link.referral_id)}, compress=True
+    )
 
 
 def link_url(link: PartnerLink) -> str:
@@ -78,7 +84,7 @@ def partner_link_resolve(token: str) -> PartnerLink:
     referral is "invalid" (404); a real link that expired or was revoked is "gone" (410).
     """
     try:
-        payload = signing.loads(token, salt=LINK_SALT)
+        payload = signing.Signer(salt=LINK_SALT).unsign_object(token)
         link = PartnerLink.objects.select_related(
             "referral__beneficiary__person_key",
             "referral__service__organisation",

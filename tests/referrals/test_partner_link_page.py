@@ -102,8 +102,13 @@ def _forged(link: PartnerLink) -> str:
     ("make_token", "status"),
     [
         (_forged, 404),
-        (lambda link: signing.dumps({"l": str(link.pk), "r": str(link.referral_id)}, salt="other"), 404),
-        (lambda link: signing.dumps({"l": str(link.pk), "r": str(link.referral_id)}), 404),
+        (
+            lambda link: signing.Signer(salt="other").sign_object(
+                {"l": str(link.pk), "r": str(link.referral_id)}
+            ),
+            404,
+        ),
+        (lambda link: signing.Signer().sign_object({"l": str(link.pk), "r": str(link.referral_id)}), 404),
         (lambda link: "not-a-token-at-all", 404),
     ],
     ids=["forged", "another-salt", "no-salt", "garbage"],
