@@ -41,6 +41,7 @@ from cases.models import (
 )
 from cases.selectors import cases as selectors
 from cases.services import cases as services
+from kem.api.errors import service_errors
 from kem.models import Centre
 from kem.selectors.beneficiaries import beneficiary_for
 
@@ -53,28 +54,6 @@ class SeesCases(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(selectors.case_centre_ids(request.user))
-
-
-def _django_errors(invalid: DjangoValidationError) -> serializers.ValidationError:
-    """A service's ValidationError as DRF's, each message keeping its code."""
-    if hasattr(invalid, "error_dict"):
-        detail = {
-            ("non_field_errors" if name == "__all__" else name): [
-                serializers.ErrorDetail(message, code=error.code or "invalid")
-                for error in errors
-                for message in error.messages
-            ]
-            for name, errors in invalid.error_dict.items()
-        }
-    else:
-        detail = {
-            "non_field_errors": [
-                serializers.ErrorDetail(message, code=error.code or "invalid")
-                for error in invalid.error_list
-                for message in error.messages
-            ]
-        }
-    return serializers.ValidationError(detail)
 
 
 def _refuse_unknown(data: Any, allowed: set[str]) -> None:
@@ -217,7 +196,7 @@ class CaseViewSet(
                 by=request.user,
             )
         except DjangoValidationError as invalid:
-            raise _django_errors(invalid) from None
+            raise service_errors(invalid) from None
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -236,7 +215,7 @@ class CaseViewSet(
                     case=case, reason=data["close_reason"], closed_on=data.get("closed_on"), by=request.user
                 )
         except DjangoValidationError as invalid:
-            raise _django_errors(invalid) from None
+            raise service_errors(invalid) from None
         return Response(CaseSerializer(case).data)
 
 
@@ -406,7 +385,7 @@ class SessionViewSet(
             else:
                 session = services.session_schedule(case=case, by=request.user, **data)
         except DjangoValidationError as invalid:
-            raise _django_errors(invalid) from None
+            raise service_errors(invalid) from None
         return Response(self._read([session])[0], status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -430,7 +409,7 @@ class SessionViewSet(
                     by=request.user,
                 )
         except DjangoValidationError as invalid:
-            raise _django_errors(invalid) from None
+            raise service_errors(invalid) from None
         return Response(self._read([session])[0])
 
     def _read(self, sessions: list[Session]) -> list[dict[str, Any]]:

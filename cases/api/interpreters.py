@@ -36,6 +36,7 @@ from cases.policy import may_book_interpreters
 from cases.selectors import interpreters as selectors
 from cases.services import interpreters as services
 from kem.access_log import Access, access_record_many, role_at
+from kem.api.errors import service_errors
 from kem.models import Beneficiary
 
 READ_ACTION = "api.interpreter_request.read"
@@ -150,28 +151,6 @@ class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, allow_blank=True)
 
 
-def _service_errors(invalid: DjangoValidationError) -> serializers.ValidationError:
-    """A service's ValidationError as a 400 that keeps each message's code."""
-    if hasattr(invalid, "error_dict"):
-        detail = {
-            ("non_field_errors" if name == "__all__" else name): [
-                ErrorDetail(message, code=error.code or "invalid")
-                for error in errors
-                for message in error.messages
-            ]
-            for name, errors in invalid.error_dict.items()
-        }
-    else:
-        detail = {
-            "non_field_errors": [
-                ErrorDetail(message, code=error.code or "invalid")
-                for error in invalid.error_list
-                for message in error.messages
-            ]
-        }
-    return serializers.ValidationError(detail)
-
-
 # --- the viewset -------------------------------------------------------------------------------
 
 
@@ -227,7 +206,7 @@ class InterpreterRequestViewSet(
                 beneficiary=person, centre=person.registering_centre, by=request.user, **data
             )
         except DjangoValidationError as invalid:
-            raise _service_errors(invalid) from None
+            raise service_errors(invalid) from None
         return Response(self._read([self._fresh(created)])[0], status=status.HTTP_201_CREATED)
 
     @extend_schema(request=BookSerializer, responses={200: InterpreterRequestSerializer, **ERRORS})
@@ -279,7 +258,7 @@ class InterpreterRequestViewSet(
         try:
             changed = service(by=self.request.user, **kwargs)
         except DjangoValidationError as invalid:
-            raise _service_errors(invalid) from None
+            raise service_errors(invalid) from None
         return Response(self._read([self._fresh(changed)])[0])
 
     def _fresh(self, interpreter_request: InterpreterRequest) -> InterpreterRequest:

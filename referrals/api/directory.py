@@ -13,12 +13,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import ErrorDetail
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from kem.api.errors import service_errors
 from referrals.models import (
     Organisation,
     OrganisationType,
@@ -66,28 +66,6 @@ class PartnerServiceSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "area"]
 
 
-def _service_errors(invalid: DjangoValidationError) -> serializers.ValidationError:
-    """A service's ValidationError as a 400 that keeps each message's code."""
-    if hasattr(invalid, "error_dict"):
-        detail = {
-            ("non_field_errors" if name == "__all__" else name): [
-                ErrorDetail(message, code=error.code or "invalid")
-                for error in errors
-                for message in error.messages
-            ]
-            for name, errors in invalid.error_dict.items()
-        }
-    else:
-        detail = {
-            "non_field_errors": [
-                ErrorDetail(message, code=error.code or "invalid")
-                for error in invalid.error_list
-                for message in error.messages
-            ]
-        }
-    return serializers.ValidationError(detail)
-
-
 class DirectoryAccess(BasePermission):
     """Reading for those who may read the directory; writing for those who keep it."""
 
@@ -122,7 +100,7 @@ class _DirectoryViewSet(
         try:
             return write(by=self.request.user, **kwargs)
         except DjangoValidationError as invalid:
-            raise _service_errors(invalid) from None
+            raise service_errors(invalid) from None
 
 
 @extend_schema_view(

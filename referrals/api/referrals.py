@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from kem.access_log import Access, access_record_many, role_at
+from kem.api.errors import service_errors
 from kem.models import Beneficiary
 from referrals.models import PartnerService, Referral, ReferralStatus, Urgency, WorkingArea
 from referrals.policy import may_refer
@@ -139,28 +140,6 @@ class SendSerializer(serializers.Serializer):
     )
 
 
-def _service_errors(invalid: DjangoValidationError) -> serializers.ValidationError:
-    """A service's ValidationError as a 400 that keeps each message's code."""
-    if hasattr(invalid, "error_dict"):
-        detail = {
-            ("non_field_errors" if name == "__all__" else name): [
-                ErrorDetail(message, code=error.code or "invalid")
-                for error in errors
-                for message in error.messages
-            ]
-            for name, errors in invalid.error_dict.items()
-        }
-    else:
-        detail = {
-            "non_field_errors": [
-                ErrorDetail(message, code=error.code or "invalid")
-                for error in invalid.error_list
-                for message in error.messages
-            ]
-        }
-    return serializers.ValidationError(detail)
-
-
 # --- the viewset -------------------------------------------------------------------------------
 
 
@@ -222,7 +201,7 @@ class ReferralViewSet(
                 beneficiary=person, centre=person.registering_centre, by=request.user, **data
             )
         except DjangoValidationError as invalid:
-            raise _service_errors(invalid) from None
+            raise service_errors(invalid) from None
         return Response(self._read([self._fresh(created)])[0], status=status.HTTP_201_CREATED)
 
     @extend_schema(request=SendSerializer, responses={200: ReferralSerializer, **ERRORS})
@@ -249,7 +228,7 @@ class ReferralViewSet(
         try:
             changed = service(by=self.request.user, **kwargs)
         except DjangoValidationError as invalid:
-            raise _service_errors(invalid) from None
+            raise service_errors(invalid) from None
         return Response(self._read([self._fresh(changed)])[0])
 
     def _fresh(self, referral: Referral) -> Referral:
