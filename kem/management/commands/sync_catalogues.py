@@ -21,11 +21,18 @@ class Command(BaseCommand):
     help = "makemessages for el and en, fill en from the source, list Greek entries still to translate."
 
     def handle(self, *args, **options) -> None:
+        # Unwrapped: one line per message, so an empty msgstr "" always means "not translated"
+        # (wrapped long strings start with msgstr "" too, which misleads a grep).
         call_command(
-            "makemessages", locale=["el", "en"], ignore_patterns=IGNORE, no_obsolete=True, verbosity=0
+            "makemessages",
+            locale=["el", "en"],
+            ignore_patterns=IGNORE,
+            no_obsolete=True,
+            no_wrap=True,
+            verbosity=0,
         )
         base = Path(settings.LOCALE_PATHS[0])
-        english = polib.pofile(str(base / "en/LC_MESSAGES/django.po"))
+        english = polib.pofile(str(base / "en/LC_MESSAGES/django.po"), wrapwidth=0)
         for entry in english:
             if entry.msgid_plural:
                 entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
@@ -35,7 +42,7 @@ class Command(BaseCommand):
                 entry.flags.remove("fuzzy")
         _set_header(english, "en")
         english.save()
-        greek = polib.pofile(str(base / "el/LC_MESSAGES/django.po"))
+        greek = polib.pofile(str(base / "el/LC_MESSAGES/django.po"), wrapwidth=0)
         _set_header(greek, "el")
         greek.save()
         missing = [e for e in greek if not e.translated() or "fuzzy" in e.flags]
