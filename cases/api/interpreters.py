@@ -35,8 +35,8 @@ from cases.models import Session as CounsellingSession
 from cases.policy import may_book_interpreters
 from cases.selectors import interpreters as selectors
 from cases.services import interpreters as services
-from kem.access_log import Access, access_record_many, role_at
 from kem.api.errors import service_errors
+from kem.api.sealed import SealedResponseMixin
 from kem.models import Beneficiary
 
 READ_ACTION = "api.interpreter_request.read"
@@ -173,9 +173,17 @@ ERRORS = {400: OpenApiResponse(description=gettext_lazy("Invalid fields, each wi
     ),
 )
 class InterpreterRequestViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    SealedResponseMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Interpreter requests of the caller's centres; every response with sealed text is traced."""
+
+    response_serializer = InterpreterRequestSerializer
+    sealed_fields = LOGGED_AS
+    read_action = READ_ACTION
 
     serializer_class = InterpreterRequestSerializer
     permission_classes = [IsAuthenticated, BooksInterpreters]
@@ -207,7 +215,7 @@ class InterpreterRequestViewSet(
             )
         except DjangoValidationError as invalid:
             raise service_errors(invalid) from None
-        return Response(self._read([self._fresh(created)])[0], status=status.HTTP_201_CREATED)
+        return Response(self._read([self.fresh(created)])[0], status=status.HTTP_201_CREATED)
 
     @extend_schema(request=BookSerializer, responses={200: InterpreterRequestSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
@@ -254,38 +262,11 @@ class InterpreterRequestViewSet(
         """The appointment did not take place (a booked request whose time has come)."""
         return self._act(services.interpreter_request_no_show, request=self.get_object())
 
-    def _act(self, service: Any, **kwargs: Any) -> Response:
-        try:
-            changed = service(by=self.request.user, **kwargs)
-        except DjangoValidationError as invalid:
-            raise service_errors(invalid) from None
-        return Response(self._read([self._fresh(changed)])[0])
+    def fresh(self, obj: InterpreterRequest) -> InterpreterRequest:
+        return selectors.interpreter_request_for(self.request.user, obj.pk)
 
-    def _fresh(self, interpreter_request: InterpreterRequest) -> InterpreterRequest:
-        return selectors.interpreter_request_for(self.request.user, interpreter_request.pk)
-
-    def _may_read_sealed(self, interpreter_request: InterpreterRequest) -> bool:
-        return may_book_interpreters(self.request.user, interpreter_request.centre_id)
-
-    def _read(self, requests: list[InterpreterRequest]) -> list[dict[str, Any]]:
-        """Serialise ``requests`` and trace, in one INSERT, which sealed fields each response holds."""
-        data = InterpreterRequestSerializer(
-            requests, many=True, context={"may_read_sealed": self._may_read_sealed}
-        ).data
-        accesses = [
-            Access(
-                subject=interpreter_request.beneficiary,
-                fields=[LOGGED_AS[name] for name in SEALED_FIELDS if shown.get(name)],
-                centre_id=interpreter_request.centre_id,
-                role=role_at(self.request.user, interpreter_request.centre_id),
-            )
-            for interpreter_request, shown in zip(requests, data, strict=True)
-            if any(shown.get(name) for name in SEALED_FIELDS)
-        ]
-        access_record_many(
-            user=self.request.user, action=READ_ACTION, accesses=accesses, request=self.request
-        )
-        return data
+    def may_read_sealed(self, obj: InterpreterRequest) -> bool:
+        return may_book_interpreters(self.request.user, obj.centre_id)
 
 
 def register(router: DefaultRouter) -> None:

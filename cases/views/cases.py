@@ -263,25 +263,8 @@ def outcome_record(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     """Make an appointment with the case's counsellor."""
-    case = selectors.case_for(request.user, pk)
-    _may_keep(request, case)
-    if not case.is_open:
-        messages.error(request, _("This case is closed."))
-        return redirect(case)
-    requests = selectors.open_interpreter_requests(case=case)
-    form = SessionScheduleForm(request.POST or None, interpreter_requests=requests)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.session_schedule(case=case, by=request.user, **form.cleaned_data)
-        except ValidationError as invalid:
-            _add_errors(form, invalid)
-        else:
-            messages.success(request, _("The appointment is made."))
-            return redirect(case)
-    return render(
-        request,
-        "cases/session_form.html",
-        {"case": case, "person": case.beneficiary, "form": form, "held": False},
+    return _session_form_page(
+        request, pk, form_class=SessionScheduleForm, service=services.session_schedule, held=False
     )
 
 
@@ -290,25 +273,34 @@ def session_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_log(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a session that was held without an appointment."""
+    return _session_form_page(request, pk, form_class=SessionLogForm, service=services.session_log, held=True)
+
+
+def _session_form_page(
+    request: HttpRequest, pk: int, *, form_class: Any, service: Any, held: bool
+) -> HttpResponse:
+    """The appointment and the held-session pages: the same form flow, another form and service."""
     case = selectors.case_for(request.user, pk)
     _may_keep(request, case)
     if not case.is_open:
         messages.error(request, _("This case is closed."))
         return redirect(case)
     requests = selectors.open_interpreter_requests(case=case)
-    form = SessionLogForm(request.POST or None, interpreter_requests=requests)
+    form = form_class(request.POST or None, interpreter_requests=requests)
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_log(case=case, by=request.user, **form.cleaned_data)
+            service(case=case, by=request.user, **form.cleaned_data)
         except ValidationError as invalid:
             _add_errors(form, invalid)
         else:
-            messages.success(request, _("The session is recorded."))
+            messages.success(
+                request, _("The session is recorded.") if held else _("The appointment is made.")
+            )
             return redirect(case)
     return render(
         request,
         "cases/session_form.html",
-        {"case": case, "person": case.beneficiary, "form": form, "held": True},
+        {"case": case, "person": case.beneficiary, "form": form, "held": held},
     )
 
 

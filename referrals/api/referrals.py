@@ -23,8 +23,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from kem.access_log import Access, access_record_many, role_at
 from kem.api.errors import service_errors
+from kem.api.sealed import SealedResponseMixin
 from kem.models import Beneficiary
 from referrals.models import PartnerService, Referral, ReferralStatus, Urgency, WorkingArea
 from referrals.policy import may_refer
@@ -164,9 +164,17 @@ ERRORS = {400: OpenApiResponse(description=gettext_lazy("Invalid fields, each wi
     create=extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer, **ERRORS}),
 )
 class ReferralViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    SealedResponseMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Referrals of the caller's centres; every response with sealed text is traced."""
+
+    response_serializer = ReferralSerializer
+    sealed_fields = SEALED_FIELDS
+    read_action = API_READ_ACTION
 
     serializer_class = ReferralSerializer
     permission_classes = [IsAuthenticated, RefersPeople]
@@ -202,7 +210,7 @@ class ReferralViewSet(
             )
         except DjangoValidationError as invalid:
             raise service_errors(invalid) from None
-        return Response(self._read([self._fresh(created)])[0], status=status.HTTP_201_CREATED)
+        return Response(self._read([self.fresh(created)])[0], status=status.HTTP_201_CREATED)
 
     @extend_schema(request=SendSerializer, responses={200: ReferralSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
@@ -224,38 +232,11 @@ class ReferralViewSet(
         """Withdraw a draft, sent or accepted referral."""
         return self._act(services.referral_withdraw, referral=self.get_object())
 
-    def _act(self, service: Any, **kwargs: Any) -> Response:
-        try:
-            changed = service(by=self.request.user, **kwargs)
-        except DjangoValidationError as invalid:
-            raise service_errors(invalid) from None
-        return Response(self._read([self._fresh(changed)])[0])
+    def fresh(self, obj: Referral) -> Referral:
+        return selectors.referral_for(self.request.user, obj.pk)
 
-    def _fresh(self, referral: Referral) -> Referral:
-        return selectors.referral_for(self.request.user, referral.pk)
-
-    def _may_read_sealed(self, referral: Referral) -> bool:
-        return may_refer(self.request.user, referral.centre_id)
-
-    def _read(self, referrals: list[Referral]) -> list[dict[str, Any]]:
-        """Serialise ``referrals`` and trace, in one INSERT, which sealed fields each response holds."""
-        data = ReferralSerializer(
-            referrals, many=True, context={"may_read_sealed": self._may_read_sealed}
-        ).data
-        accesses = [
-            Access(
-                subject=referral.beneficiary,
-                fields=[SEALED_FIELDS[name] for name in SEALED_FIELDS if shown.get(name)],
-                centre_id=referral.centre_id,
-                role=role_at(self.request.user, referral.centre_id),
-            )
-            for referral, shown in zip(referrals, data, strict=True)
-            if any(shown.get(name) for name in SEALED_FIELDS)
-        ]
-        access_record_many(
-            user=self.request.user, action=API_READ_ACTION, accesses=accesses, request=self.request
-        )
-        return data
+    def may_read_sealed(self, obj: Referral) -> bool:
+        return may_refer(self.request.user, obj.centre_id)
 
 
 def register(router: DefaultRouter) -> None:

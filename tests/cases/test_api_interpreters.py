@@ -152,7 +152,7 @@ def test_sealed_fields_are_absent_for_a_caller_not_allowed_to_read_them(ask, off
     from cases.api import interpreters as api_module
 
     request = ask(notes="Σημείωση")
-    monkeypatch.setattr(api_module.InterpreterRequestViewSet, "_may_read_sealed", lambda self, obj: False)
+    monkeypatch.setattr(api_module.InterpreterRequestViewSet, "may_read_sealed", lambda self, obj: False)
     client = APIClient()
     client.force_authenticate(officer)
 
