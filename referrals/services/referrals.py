@@ -237,7 +237,12 @@ def referral_withdraw(*, referral: Referral, by: Any) -> Referral:
     """Withdraw a draft, sent or accepted referral (the person no longer needs it, or it was a
     mistake); a declined or completed one stays as it ended."""
     _require_referrer(by, referral.centre_id)
-    return referral_transition(referral=referral, to_status=ReferralStatus.WITHDRAWN, by=by)
+    withdrawn = referral_transition(referral=referral, to_status=ReferralStatus.WITHDRAWN, by=by)
+    # The partner must not go on seeing a referral the centre took back: its links stop working.
+    for link in referral.links.filter(revoked_at__isnull=True):  # one live link, as a rule
+        link.revoked_at, link.revoked_by, link._history_user = timezone.now(), by, by
+        link.save(update_fields=["revoked_at", "revoked_by"])
+    return withdrawn
 
 
 @transaction.atomic

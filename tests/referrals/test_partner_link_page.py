@@ -226,6 +226,19 @@ def test_the_outcome_is_recorded_through_the_page(link, sent_referral):
     assert "Στεγάστηκε" not in page
 
 
+def test_withdrawing_the_referral_stops_its_link(link, sent_referral, officer, client):
+    from referrals.services.referrals import referral_withdraw
+
+    assert client.get(url_of(link)).status_code == 200
+    referral_withdraw(referral=sent_referral, by=officer)
+
+    response = client.get(url_of(link))
+    assert response.status_code == 410
+    assert "Αμίνα" not in response.content.decode()
+    link.refresh_from_db()
+    assert link.revoked_by == officer
+
+
 def test_an_answer_that_no_longer_fits_shows_a_message_not_an_error(link, sent_referral, officer):
     client = Client(enforce_csrf_checks=True)
     page = client.get(url_of(link))
