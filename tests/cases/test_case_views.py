@@ -278,8 +278,9 @@ def test_each_shown_session_text_leaves_one_access_event_in_one_insert(client, p
 def test_the_front_desk_reading_a_case_leaves_no_read_event(client, officer, case):
     held(case, summary="private")
 
-    login(client, officer).get(case.get_absolute_url())
+    response = login(client, officer).get(case.get_absolute_url())
 
+    assert response.status_code == 200 and "data-session=" in response.content.decode()
     assert not AccessEvent.objects.filter(action="cases.session.read").exists()
 
 
