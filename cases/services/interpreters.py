@@ -536,7 +536,8 @@ def reminder_message(request: InterpreterRequest, *, to: str) -> EmailMessage:
         "language": request.language.name,
         "centre": request.centre.name,
         "reference": reference,
-        "link": reverse("interpreter-request-detail", kwargs={"pk": request.pk}),
+        # Absolute, so it can be followed from a mail client (the path alone cannot).
+        "link": settings.KEM_SITE_URL + reverse("interpreter-request-detail", kwargs={"pk": request.pk}),
     }
     subject = _("Interpreting tomorrow, %(date)s at %(start)s (ref. %(reference)s)") % facts
     body = "\n".join(
