@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +29,7 @@ from cases.forms.benefits import (
 from cases.policy import may_help_with_applications
 from cases.selectors import benefits as selectors
 from cases.services import benefits as services
+from kem.forms.errors import add_service_errors
 from kem.selectors.beneficiaries import beneficiary_for
 
 # --- administrative services -------------------------------------------------------------------
@@ -53,7 +53,7 @@ def benefit_service_create(request: HttpRequest) -> HttpResponse:
         try:
             service = services.benefit_service_create(by=request.user, **form.cleaned_data)
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("“%(name)s” is added to the services.") % {"name": service.name})
             return redirect("benefit-service-list")
@@ -71,7 +71,7 @@ def benefit_service_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             service = services.benefit_service_update(service=service, by=request.user, **form.cleaned_data)
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("The service “%(name)s” is saved.") % {"name": service.name})
             return redirect("benefit-service-list")
@@ -103,7 +103,7 @@ def benefit_application_create(request: HttpRequest, pk: uuid.UUID) -> HttpRespo
                 by=request.user,
             )
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("The application help is recorded."))
             return redirect(beneficiary)
@@ -148,7 +148,7 @@ def benefit_application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.benefit_application_update(application=application, by=request.user, **form.cleaned_data)
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("The application is updated."))
             return redirect(_list_url(application.centre_id))
@@ -187,15 +187,6 @@ def document_reminder_handle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _add_errors(form: forms.Form, invalid: ValidationError) -> None:
-    """Put a service's validation errors next to their fields (on top when not on the form)."""
-    if not hasattr(invalid, "error_dict"):
-        form.add_error(None, invalid)
-        return
-    for name, errors in invalid.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 urlpatterns = [

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,6 +37,7 @@ from cases.forms.cases import (
 from cases.models import AREA_DISCIPLINE, Case, ServiceArea, Session, SessionStatus
 from cases.selectors import cases as selectors
 from cases.services import cases as services
+from kem.forms.errors import add_service_errors
 from kem.models import Centre, Discipline
 from kem.permissions import centre_for
 from kem.selectors.beneficiaries import beneficiary_for
@@ -132,7 +132,7 @@ def case_open(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("The case is open."))
             return redirect(case)
@@ -193,7 +193,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("The case is closed."))
             return redirect(case)
@@ -223,7 +223,7 @@ def case_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.case_reassign(case=case, counsellor=form.cleaned_data["counsellor"], by=request.user)
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("The case is reassigned."))
             return redirect(case)
@@ -246,7 +246,7 @@ def outcome_record(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.outcome_record(case=case, by=request.user, **form.cleaned_data)
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("The outcome is recorded."))
             return redirect(case)
@@ -291,7 +291,7 @@ def _session_form_page(
         try:
             service(case=case, by=request.user, **form.cleaned_data)
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(
                 request, _("The session is recorded.") if held else _("The appointment is made.")
@@ -344,7 +344,7 @@ def session_record(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         try:
             services.session_record(session=session, by=request.user, **form.cleaned_data)
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("The session is recorded."))
             return redirect(session.case)
@@ -370,7 +370,7 @@ def session_mark(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         try:
             services.session_mark(session=session, status=form.cleaned_data["status"], by=request.user)
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(
                 request,
@@ -391,15 +391,6 @@ def _may_keep(request: HttpRequest, case: Case) -> None:
     """403 unless the user keeps cases of this discipline at the case's centre."""
     if not policy.may_keep_case(request.user, centre_id=case.centre_id, discipline=case.discipline):
         raise PermissionDenied
-
-
-def _add_errors(form: forms.Form, invalid: ValidationError) -> None:
-    """Put a service's validation errors next to their fields (on top when not on the form)."""
-    if not hasattr(invalid, "error_dict"):
-        form.add_error(None, invalid)
-        return
-    for name, errors in invalid.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 urlpatterns = [

@@ -29,7 +29,6 @@ from cases.forms.interpreters import (
     InterpreterRequestForm,
     LanguageForm,
     RequestFilterForm,
-    add_service_errors,
 )
 from cases.models import (
     InterpreterRequest,
@@ -44,6 +43,7 @@ from cases.selectors import interpreters as selectors
 from cases.services import interpreters as services
 from kem.access_log import access_record, role_at
 from kem.choices import LANGUAGES
+from kem.forms.errors import add_service_errors
 from kem.models import Beneficiary
 from kem.selectors.beneficiaries import beneficiary_for
 

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kem.access_log import access_record
+from kem.forms.errors import add_service_errors
 from kem.forms.people import ConsentForm, ConsentWithdrawForm, HouseholdLinkForm, MergeForm, PersonSearchForm
 from kem.models import Beneficiary
 from kem.permissions import access_for
@@ -41,7 +42,7 @@ def consent_create(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         try:
             services.consent_record(beneficiary=beneficiary, by=request.user, **form.cleaned_data)
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("The consent is recorded."))
             return redirect(beneficiary)
@@ -59,7 +60,7 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.consent_withdraw(consent=consent, by=request.user, **form.cleaned_data)
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("The consent is withdrawn."))
             return redirect(consent.beneficiary)
@@ -91,7 +92,7 @@ def household_link(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
                     by=request.user,
                 )
             except ValidationError as invalid:
-                _add_errors(form, invalid)
+                add_service_errors(form, invalid)
             else:
                 messages.success(request, _("The person is added to the household."))
                 return redirect(beneficiary)
@@ -230,15 +231,6 @@ def _picked(user: Any, form: forms.Form, name: str) -> Beneficiary | None:
     if picked is None:
         form.add_error(name, _("Choose a person from the search results."))
     return picked
-
-
-def _add_errors(form: forms.Form, invalid: ValidationError) -> None:
-    """Put a service's validation errors next to their fields (on top when not on the form)."""
-    if not hasattr(invalid, "error_dict"):
-        form.add_error(None, invalid)
-        return
-    for name, errors in invalid.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 urlpatterns = [

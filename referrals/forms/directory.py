@@ -8,21 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kem.choices import LANGUAGES
 from referrals.models import Organisation, OrganisationType, PartnerService, ServiceCategory, WorkingArea
 from referrals.selectors.directory import DirectoryFilters
-
-
-def add_service_errors(form: forms.Form, invalid: ValidationError) -> None:
-    """Put a service's validation errors next to their fields (on top when not on the form)."""
-    if not hasattr(invalid, "error_dict"):
-        form.add_error(None, invalid)
-        return
-    for name, errors in invalid.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def _any(label: Any) -> list[tuple[str, Any]]:

@@ -20,15 +20,6 @@ from referrals.selectors.referrals import ReferralFilters, contact_people, servi
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-def add_service_errors(form: forms.Form, invalid: ValidationError) -> None:
-    """Put a service's validation errors next to their fields (on top when not on the form)."""
-    if not hasattr(invalid, "error_dict"):
-        form.add_error(None, invalid)
-        return
-    for name, errors in invalid.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
 def grouped_service_choices(query: str = "") -> list[tuple[str, Any]]:
     """The select's options: services grouped by working area, labelled "partner · service"."""
     return [

@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kem.forms.errors import add_service_errors
 from referrals.forms.directory import (
     DirectoryFilterForm,
     OrganisationForm,
     PartnerServiceForm,
-    add_service_errors,
 )
 from referrals.policy import may_edit_directory, may_read_directory
 from referrals.selectors import directory as selectors

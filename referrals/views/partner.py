@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from kem.forms.errors import add_service_errors
 from kem.permissions import access_for
-from referrals.forms.partner import DeclineForm, OutcomeForm, add_service_errors
+from referrals.forms.partner import DeclineForm, OutcomeForm
 from referrals.models import PartnerLink, ReferralStatus
 from referrals.policy import may_refer
 from referrals.selectors.referrals import referral_for

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kem.access_log import access_record, role_at
+from kem.forms.errors import add_service_errors
 from kem.selectors.beneficiaries import beneficiary_for
 from referrals.forms.referrals import (
     AnswerForm,
@@ -30,7 +31,6 @@ from referrals.forms.referrals import (
     ReferralFilterForm,
     ReferralForm,
     SendForm,
-    add_service_errors,
     grouped_service_choices,
 )
 from referrals.models import Referral, ReferralStatus
