@@ -16,6 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from cases import policy
 from cases.models import (
@@ -122,10 +123,11 @@ def case_close(*, case: Case, reason: str, by: Any, closed_on: dt.date | None = 
     case.close_reason = reason
     case.closed_by = by
     _save(case, by=by)
-    for session in Session.objects.filter(case=case, status=SessionStatus.SCHEDULED):
+    # Appointments still ahead are cancelled: one UPDATE and one history INSERT for all of them.
+    appointments = list(Session.objects.filter(case=case, status=SessionStatus.SCHEDULED))
+    for session in appointments:
         session.status = SessionStatus.CANCELLED
-        session._history_user = by
-        session.save(update_fields=["status"])
+    bulk_update_with_history(appointments, Session, ["status"], default_user=by)
     return case
 
 
