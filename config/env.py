@@ -104,6 +104,14 @@ class Env:
             raise ImproperlyConfigured(f"{name} must be a postgres:// or sqlite:// URL, not {scheme}://.")
         return environ.Env.db_url_config(value)
 
+    def cache(self, name: str, default: str) -> dict:
+        """A cache URL: ``redis://`` (shared between processes) or ``locmemcache://`` (in-process)."""
+        value = self.str(name, default)
+        scheme = value.split(":", 1)[0]
+        if scheme not in {"redis", "rediss", "locmemcache"}:
+            raise ImproperlyConfigured(f"{name} must be a redis:// or locmemcache:// URL, not {scheme}://.")
+        return environ.Env.cache_url_config(value)
+
     def url(self, name: str, schemes: tuple[str, ...], default: object = _UNSET) -> str | None:
         value = self.raw(name, default)
         if value is None:

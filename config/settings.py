@@ -116,6 +116,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache ----------------------------------------------------------------------------------
+# Rate limits (certificate verification) and cached statistics of closed periods. In-process by
+# default; several web processes must share one (CACHE_URL=redis://127.0.0.1:6379/1).
+CACHES = {"default": env.cache("CACHE_URL", "locmemcache://")}
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -231,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.referrals_mark_overdue",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Certificates and exports are kept KEM_DOWNLOAD_HOURS after they are made, then deleted.
+    "downloads-cleanup": {
+        "task": "kem.tasks.downloads_cleanup",
+        "schedule": crontab(minute=40),
+    },
     "document-reminders": {
         "task": "cases.tasks.document_reminders",
         "schedule": crontab(hour=6, minute=30),
@@ -291,6 +301,10 @@ LOGGING = {
 # --- KEM ------------------------------------------------------------------------------------
 KEM_SUPPRESSION_THRESHOLD = env.int("KEM_SUPPRESSION_THRESHOLD", 9, minimum=1)
 KEM_HEALTH_BROKER_TIMEOUT = 3
+# How long a made download (certificates of a class, a statistics export) can be fetched.
+KEM_DOWNLOAD_HOURS = env.int("KEM_DOWNLOAD_HOURS", 24, minimum=1)
+# Certificate checks a single address may make on the public verification page per minute.
+KEM_VERIFY_PER_MINUTE = env.int("KEM_VERIFY_PER_MINUTE", 20, minimum=1)
 # How long a partner's answer link (referrals) works before the centre must send a fresh one.
 KEM_PARTNER_LINK_DAYS = env.int("KEM_PARTNER_LINK_DAYS", 30, minimum=1)
 # The site's public address, for links in e-mails sent to partners (no trailing slash needed).

@@ -245,5 +245,6 @@ class Beneficiary(VaultPerson):
 
 # Consent, households, duplicate decisions, merges and the access log (models of this app).
 from kem.access_log import AccessEvent  # noqa: E402, F401
+from kem.downloads import DownloadJob  # noqa: E402, F401
 from kem.imports import ImportJob, ImportMapping  # noqa: E402, F401
 from kem.people import Consent, DuplicateDecision, Household, HouseholdMember, MergeRecord  # noqa: E402, F401

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -50,3 +54,32 @@ def _import_step(task, job_id: int, step: str) -> str:
         if task.request.is_eager or task.request.retries >= task.max_retries:
             imports.import_fail(job_id=job_id, code="task_failed")
         raise
+
+
+# --- downloads made in the background (kem/services/downloads.py) -----------------------------
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def download_build(self, job_id: str) -> str:
+    """Make a download's file (certificates of a class, a statistics export); the job id only."""
+    from kem.services import downloads
+    from kem.vault import key_cache
+
+    try:
+        with key_cache():
+            return downloads.download_build(job_id=job_id).status
+    except Exception as error:
+        if self.request.is_eager:
+            # In-process (the embedded profile) there is no worker to retry: the page says it failed.
+            logger.exception("download %s failed", job_id)
+            downloads.download_fail(job_id=job_id, code=type(error).__name__)
+            return "failed"
+        if self.request.retries >= self.max_retries:
+            downloads.download_fail(job_id=job_id, code=type(error).__name__)
+        raise
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def downloads_cleanup(self) -> int:
+    """Delete expired downloads' files (hourly, from beat); returns how many went."""
+    from kem.services.downloads import downloads_cleanup as cleanup
+
+    return cleanup()

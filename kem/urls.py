@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kem.views import access_log, beneficiaries, imports, people
+from kem.views import access_log, beneficiaries, downloads, imports, people
 from kem.views import staff as views
 
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     *people.urlpatterns,
     *access_log.urlpatterns,
     *imports.urlpatterns,
+    *downloads.urlpatterns,
 ]

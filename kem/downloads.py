@@ -1,0 +1,114 @@
+"""Files made by a background task and fetched by the person who asked for them, for a while.
+
+Printing a class's certificates and exporting statistics both take long enough that a page must
+not wait for them: a :class:`DownloadJob` records the request, a Celery task fills the file and
+the job's progress (the page polls it with htmx), and the file can be downloaded by its owner
+until ``expires_at``; a beat task deletes expired files. Every download is in the access log.
+
+Files live under ``MEDIA_ROOT/private/downloads`` with random names and owner-only permissions;
+they are never served by the web server directly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class DownloadKind(models.TextChoices):
+    CERTIFICATES = "certificates", _("certificates of a class")
+    STATISTICS = "statistics", _("statistics export")
+
+
+class DownloadStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting")
+    RUNNING = "running", _("in progress")
+    READY = "ready", _("ready")
+    FAILED = "failed", _("failed")
+    EXPIRED = "expired", _("expired")
+
+
+class DownloadJob(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=DownloadKind.choices)
+    centre = models.ForeignKey(
+        "kem.Centre",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("centre"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("asked by")
+    )
+    # What to make (ids and options only, never personal data).
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="el")
+    status = models.CharField(
+        _("status"), max_length=10, choices=DownloadStatus.choices, default=DownloadStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    filename = models.CharField(_("file name"), max_length=120, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    stored_name = models.CharField(max_length=64, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    failure = models.CharField(_("failure"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("available until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("download")
+        verbose_name_plural = _("downloads")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="downloadjob_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("download-detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (DownloadStatus.READY, DownloadStatus.FAILED, DownloadStatus.EXPIRED)
+
+    @property
+    def is_ready(self) -> bool:
+        return (
+            self.status == DownloadStatus.READY
+            and bool(self.stored_name)
+            and (self.expires_at is None or self.expires_at > timezone.now())
+        )
+
+    @property
+    def path(self) -> Path:
+        return downloads_dir() / self.stored_name
+
+
+def downloads_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "private" / "downloads"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+@contextmanager
+def new_file(suffix: str) -> Iterator[tuple[str, IO[bytes]]]:
+    """Open a new owner-only file under a random name; yields (name, binary file)."""
+    name = f"{secrets.token_hex(20)}.{suffix}"
+    fd = os.open(downloads_dir() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        yield name, out

@@ -1,0 +1,86 @@
+"""Background-made downloads: start one, report its progress, finish or fail it, clean up.
+
+A builder is a function ``build(job, progress) -> (filename, content_type, stored_name)`` that
+writes the file with :func:`kem.downloads.new_file`; builders are named per kind in
+``BUILDERS`` (dotted paths, so this module does not import the apps that own them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import get_language
+
+from kem.downloads import DownloadJob, DownloadKind, DownloadStatus
+
+BUILDERS: dict[str, str] = {
+    DownloadKind.CERTIFICATES: "courses.services.certificates.certificates_build_batch",
+    DownloadKind.STATISTICS: "kem.statistics.exports.statistics_build_export",
+}
+
+Progress = Callable[[int], None]
+
+
+def download_start(
+    *, kind: str, by: Any, centre: Any = None, params: dict[str, Any] | None = None
+) -> DownloadJob:
+    """Record a download and queue the task that makes it (after the transaction commits)."""
+    from kem import tasks
+
+    job = DownloadJob(
+        kind=kind, centre=centre, created_by=by, params=params or {}, language=(get_language() or "el")[:8]
+    )
+    job.full_clean()
+    job.save()
+    transaction.on_commit(lambda: tasks.download_build.delay(str(job.pk)))
+    return job
+
+
+def download_progress(job: DownloadJob, percent: int) -> None:
+    job.progress = max(0, min(int(percent), 100))
+    DownloadJob.objects.filter(pk=job.pk).update(progress=job.progress, status=DownloadStatus.RUNNING)
+
+
+def download_build(*, job_id: str) -> DownloadJob:
+    """Run the job's builder; on success the file is kept for ``KEM_DOWNLOAD_HOURS`` hours."""
+    job = DownloadJob.objects.select_related("created_by", "centre").get(pk=job_id)
+    if job.is_done:
+        return job
+    DownloadJob.objects.filter(pk=job.pk).update(
+        status=DownloadStatus.RUNNING, attempts=job.attempts + 1, progress=0
+    )
+    builder = import_string(BUILDERS[job.kind])
+    filename, content_type, stored_name = builder(job, lambda percent: download_progress(job, percent))
+    now = timezone.now()
+    job.status = DownloadStatus.READY
+    job.progress = 100
+    job.filename, job.content_type, job.stored_name = filename, content_type, stored_name
+    job.size = job.path.stat().st_size
+    job.finished_at = now
+    job.expires_at = now + dt.timedelta(hours=settings.KEM_DOWNLOAD_HOURS)
+    job.failure = ""
+    job.save()
+    return job
+
+
+def download_fail(*, job_id: str, code: str) -> None:
+    """Mark a job failed once its retries are spent (no file is kept)."""
+    DownloadJob.objects.filter(pk=job_id).update(
+        status=DownloadStatus.FAILED, failure=code[:200], finished_at=timezone.now()
+    )
+
+
+def downloads_cleanup() -> int:
+    """Delete the files of expired downloads; returns how many went."""
+    count = 0
+    for job in DownloadJob.objects.exclude(stored_name="").filter(expires_at__lt=timezone.now()):
+        job.path.unlink(missing_ok=True)
+        DownloadJob.objects.filter(pk=job.pk).update(stored_name="", status=DownloadStatus.EXPIRED)
+        count += 1
+    return count
