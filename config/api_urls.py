@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from cases import api as cases_api
+from courses import api as courses_api
 from kem import api as kem_api
 from referrals import api as referrals_api
 
@@ -10,5 +11,6 @@ router = DefaultRouter()
 kem_api.register(router)
 cases_api.register(router)
 referrals_api.register(router)
+courses_api.register(router)
 
 urlpatterns = router.urls

@@ -1,0 +1,3 @@
+"""Pages of this part of the courses app (being built)."""
+
+urlpatterns: list = []

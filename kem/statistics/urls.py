@@ -1,0 +1,3 @@
+"""Statistics pages (being built)."""
+
+urlpatterns: list = []
