@@ -6,3 +6,8 @@ class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Classes")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # These modules register home-panel parts, profile buttons and timeline sources on import.
+        import courses.selectors.attendance  # noqa: F401
+        import courses.selectors.enrolment  # noqa: F401

@@ -89,11 +89,19 @@ class Course(models.Model):
     def clean(self) -> None:
         if self.subject in LANGUAGE_SUBJECTS and self.level not in CEFR_LEVELS:
             raise ValidationError(
-                {"level": _("A language course has a CEFR level (A1 to C2).")}, code="level_not_cefr"
+                {
+                    "level": ValidationError(
+                        _("A language course has a CEFR level (A1 to C2)."), code="level_not_cefr"
+                    )
+                }
             )
         if self.subject == Subject.COMPUTERS and self.level not in SKILL_LEVELS:
             raise ValidationError(
-                {"level": _("A computer course is basic or intermediate.")}, code="level_not_skill"
+                {
+                    "level": ValidationError(
+                        _("A computer course is basic or intermediate."), code="level_not_skill"
+                    )
+                }
             )
 
     @property
@@ -154,7 +162,11 @@ class CourseClass(models.Model):
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError(
-                {"end_date": _("The class cannot end before it starts.")}, code="ends_before_start"
+                {
+                    "end_date": ValidationError(
+                        _("The class cannot end before it starts."), code="ends_before_start"
+                    )
+                }
             )
 
     @property
@@ -212,7 +224,9 @@ class ScheduleSlot(models.Model):
 
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": _("A meeting ends after it starts.")}, code="ends_before_start")
+            raise ValidationError(
+                {"ends_at": ValidationError(_("A meeting ends after it starts."), code="ends_before_start")}
+            )
 
 
 class ClosedDay(models.Model):
@@ -280,7 +294,9 @@ class Lesson(models.Model):
 
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": _("A lesson ends after it starts.")}, code="ends_before_start")
+            raise ValidationError(
+                {"ends_at": ValidationError(_("A lesson ends after it starts."), code="ends_before_start")}
+            )
 
     @property
     def hours(self) -> Decimal:

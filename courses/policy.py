@@ -69,3 +69,44 @@ def may_record_results(user: Any, course_class: Any) -> bool:
 
 def may_issue_certificates(user: Any, course_class: Any) -> bool:
     return may_record_results(user, course_class)
+
+
+# --- engineer B: attendance sheets, results, certificates ------------------------------------
+
+
+def may_open_sheet(user: Any, course_class: Any) -> bool:
+    """The class's teacher and the centre's manager open its sheets and results; the front desk,
+    who may look at the class, may not (a 403)."""
+    return may_manage_classes(user, course_class.centre_id) or teaches(user, course_class)
+
+
+def sheet_lock(user: Any, lesson: Any, *, today: dt.date | None = None) -> str:
+    """Why ``user`` may not (or no longer) change the lesson's sheet, as a code; "" if they may.
+
+    ``cancelled``: nobody marks a cancelled lesson; ``not_yet``: the lesson is in the future;
+    ``window_passed``: a teacher's SHEET_EDIT_DAYS are over (the manager may still change it);
+    ``not_allowed``: neither the class's teacher nor the centre's manager.
+    """
+    today = today or timezone.localdate()
+    if lesson.is_cancelled:
+        return "cancelled"
+    if lesson.date > today:
+        return "not_yet"
+    if may_take_attendance(user, lesson, today=today):
+        return ""
+    if teaches(user, lesson.course_class):
+        return "window_passed"
+    return "not_allowed"
+
+
+def may_revoke_certificates(user: Any, course_class: Any) -> bool:
+    """Only the centre's manager withdraws a certificate issued in error."""
+    return may_manage_classes(user, course_class.centre_id)
+
+
+# --- engineer D (issue 8): network analysts ------------------------------------------------------
+def sees_aggregates_only(user: Any, course_class: Any) -> bool:
+    """A network analyst of the class's centre who does not otherwise see the class: the fetch
+    helpers answer 403 outright, since an analyst sees aggregates only and never a person."""
+    roles = access_for(user).roles_at(course_class.centre_id)
+    return Role.ANALYST in roles and not may_see_class(user, course_class)

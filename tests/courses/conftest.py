@@ -125,3 +125,102 @@ def make_class(athens, greek_a1):
 @pytest.fixture
 def course_class(make_class, teacher):
     return make_class(teacher=teacher)
+
+
+# --- engineer B: lessons, enrolled learners, attendance -------------------------------------------
+# Made on the models directly, so that the attendance, results and certificate tests do not depend
+# on the enrolment and lesson-generation services.
+
+
+@pytest.fixture
+def lesson_on():
+    """lesson_on(course_class, date, start="10:00", end="12:00", **fields) -> a scheduled lesson."""
+    from courses.models import Lesson
+
+    def make(course_class, date, start: str = "10:00", end: str = "12:00", **fields):
+        return Lesson.objects.create(
+            course_class=course_class,
+            date=date,
+            starts_at=dt.time.fromisoformat(start),
+            ends_at=dt.time.fromisoformat(end),
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def enrol_in(officer):
+    """enrol_in(course_class, person, level="A1") -> an ENROLLED enrolment."""
+    from django.utils import timezone
+
+    from courses.models import Enrolment, EnrolmentStatus
+
+    def make(course_class, person, level: str = "A1", **fields):
+        values = {
+            "beneficiary": person,
+            "course_class": course_class,
+            "status": EnrolmentStatus.ENROLLED,
+            "placement_level": level,
+            "enrolled_at": timezone.now(),
+            "created_by": officer,
+        }
+        values.update(fields)
+        return Enrolment.objects.create(**values)
+
+    return make
+
+
+@pytest.fixture
+def learners(make_person, enrol_in):
+    """learners(course_class, n) -> n new people enrolled in the class (in creation order)."""
+
+    def make(course_class, n: int):
+        return [enrol_in(course_class, make_person(f"Μαθητής{i}")) for i in range(n)]
+
+    return make
+
+
+@pytest.fixture
+def amina(person, course_class, enrol_in):
+    """Αμίνα Γιουσούφ (Amina Yusuf) enrolled in the Greek A1 class."""
+    return enrol_in(course_class, person)
+
+
+# --- engineer A: enrolment through the service, weekly schedules ---------------------------------
+
+
+@pytest.fixture
+def enrol(officer):
+    """enrol(course_class, person, by=officer, **placement) -> an enrolment made by the service
+    (enrolled, or waiting when the class is full)."""
+    from courses.services.enrolment import enrolment_create
+
+    def make(course_class, person, by=None, **placement):
+        return enrolment_create(course_class=course_class, beneficiary=person, by=by or officer, **placement)
+
+    return make
+
+
+@pytest.fixture
+def mon_wed():
+    """The weekly schedule of make_class's default, as the services take it."""
+    return [(0, dt.time(10), dt.time(12)), (2, dt.time(10), dt.time(12))]
+
+
+@pytest.fixture
+def make_course(db):
+    """make_course(**fields) -> another course of the catalogue (English A2 unless told)."""
+
+    def make(**fields):
+        values = {
+            "name_el": f"Αγγλικά Α2 {next(_names)}",
+            "name_en": "English A2",
+            "subject": Subject.ENGLISH,
+            "level": Level.A2,
+            "planned_hours": 50,
+        }
+        values.update(fields)
+        return Course.objects.create(**values)
+
+    return make

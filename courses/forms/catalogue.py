@@ -1,0 +1,27 @@
+"""The catalogue's form: a course. The service validates again (and decides)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from courses.models import Course
+
+
+class CourseForm(forms.ModelForm):
+    """A course as the manager types it; the level must suit the subject (the model says how)."""
+
+    class Meta:
+        model = Course
+        fields = [
+            "name_el",
+            "name_en",
+            "subject",
+            "level",
+            "planned_hours",
+            "attendance_threshold",
+            "has_final_assessment",
+            "active",
+        ]
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -1,0 +1,192 @@
+"""Certificates of attendance: issuing them to graduates, revoking one, and making their PDFs.
+
+A certificate freezes, when issued, what it states: the holder's name as written (sealed with the
+person's key, like the rest of their data), the hours attended and the attendance rate. Its number
+is ``<centre id>-<year>-<sequence>`` and its verification code is random (``courses/codes.py``).
+No PDF is kept: it is drawn from these fields when asked for, one at a time
+(:func:`certificate_pdf`) or a whole class in the background (:func:`certificates_build_batch`,
+the builder of ``DownloadKind.CERTIFICATES``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from courses import policy
+from courses.certificate_pdf import draw_certificate, new_canvas
+from courses.codes import new_code
+from courses.models import Certificate, CourseClass, Enrolment, EnrolmentStatus
+from courses.selectors.attendance import attendance_figures
+from courses.selectors.certificates import printable_certificates
+from kem.access_log import ACTION_LABELS, Access, access_record_many, role_at
+from kem.downloads import DownloadJob, downloads_dir, new_file
+from kem.models import Centre
+
+PRINT_ACTION = "courses.certificate.printed"
+ACTION_LABELS.setdefault(PRINT_ACTION, gettext_lazy("Printed certificates of attendance"))
+
+
+def _next_number(centre_id: int, year: int) -> str:
+    prefix = f"{centre_id}-{year}-"
+    taken = Certificate.objects.filter(number__startswith=prefix).values_list("number", flat=True)
+    sequence = max((int(number.rsplit("-", 1)[1]) for number in taken), default=0) + 1
+    return f"{prefix}{sequence:04d}"
+
+
+def _holder_names(enrolment: Enrolment) -> tuple[str, str]:
+    person = enrolment.beneficiary
+    native = f"{person.given_name} {person.family_name}".strip()
+    latin = f"{person.given_name_latin} {person.family_name_latin}".strip()
+    return native, latin
+
+
+@transaction.atomic
+def certificate_issue(*, enrolment: Enrolment, by: Any) -> Certificate:
+    """Issue the certificate of a graduate, or return the one already issued.
+
+    Raises ``PermissionDenied`` unless ``by`` teaches the class or manages its centre, and
+    ``ValidationError`` unless the learner graduated and their data still exists (not erased).
+    Numbers run per centre and year without gaps; the centre's row lock keeps two issuers from
+    taking the same number.
+    """
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("beneficiary__person_key", "course_class__course", "course_class__centre")
+        .get(pk=enrolment.pk)
+    )
+    course_class = enrolment.course_class
+    if not policy.may_issue_certificates(by, course_class):
+        raise PermissionDenied
+    existing = Certificate.objects.filter(enrolment=enrolment).first()
+    if existing is not None:
+        return existing
+    if enrolment.status != EnrolmentStatus.GRADUATED:
+        raise ValidationError(_("Only a graduate receives a certificate."), code="not_a_graduate")
+    if enrolment.beneficiary.is_shredded:
+        raise ValidationError(_("This person's data was erased."), code="person_erased")
+    # Held until commit: the next issuer at this centre reads the numbers after this one's.
+    list(Centre.objects.select_for_update().filter(pk=course_class.centre_id).values_list("pk", flat=True))
+    figures = attendance_figures(course_class=course_class, enrolment_ids=[enrolment.pk])[enrolment.pk]
+    holder_name, holder_name_latin = _holder_names(enrolment)
+    today = timezone.localdate()
+    certificate = Certificate(
+        enrolment=enrolment,
+        number=_next_number(course_class.centre_id, today.year),
+        code=new_code(),
+        holder_name=holder_name,
+        holder_name_latin=holder_name_latin,
+        hours_attended=figures.hours,
+        attendance_percent=figures.percent,
+        issued_on=today,
+        issued_by=by,
+    )
+    certificate._history_user = by
+    certificate.full_clean()
+    certificate.save()
+    return certificate
+
+
+def certificates_issue_for_class(*, course_class: CourseClass, by: Any) -> list[Certificate]:
+    """Issue a certificate to every graduate of the class who has none yet; returns the new ones.
+
+    Each is issued in its own transaction, so those issued stay issued if a later one fails;
+    a graduate whose data was erased receives none.
+    """
+    if not policy.may_issue_certificates(by, course_class):
+        raise PermissionDenied
+    waiting = Enrolment.objects.filter(
+        course_class=course_class,
+        status=EnrolmentStatus.GRADUATED,
+        certificate__isnull=True,
+        beneficiary__person_key__shredded_at__isnull=True,
+    ).order_by("pk")
+    return [certificate_issue(enrolment=enrolment, by=by) for enrolment in waiting]
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, by: Any) -> Certificate:
+    """Revoke a certificate issued in error (the centre's manager only); verification then says so."""
+    if not policy.may_revoke_certificates(by, certificate.enrolment.course_class):
+        raise PermissionDenied
+    if certificate.revoked_at is not None:
+        raise ValidationError(_("This certificate is already revoked."), code="already_revoked")
+    certificate.revoked_at = timezone.now()
+    certificate._history_user = by
+    certificate.full_clean()
+    certificate.save(update_fields=["revoked_at"])
+    return certificate
+
+
+# --- PDFs --------------------------------------------------------------------------------------
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """The certificate as a one-page PDF (Greek and English). The caller traces the reveal."""
+    out = io.BytesIO()
+    canvas = new_canvas(out, title=f"{_('Certificate of attendance')} {certificate.number}")
+    draw_certificate(canvas, certificate)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def _draw_batch(
+    out: Any, certificates: list[Certificate], *, title: str, progress: Callable[[int], None]
+) -> None:
+    canvas = new_canvas(out, title=f"{_('Certificates of attendance')} {title}")
+    for done, certificate in enumerate(certificates, start=1):
+        draw_certificate(canvas, certificate)
+        canvas.showPage()
+        progress(done * 100 // (len(certificates) + 1))
+    canvas.save()
+
+
+def certificates_build_batch(job: DownloadJob, progress: Callable[[int], None]) -> tuple[str, str, str]:
+    """Builder of ``DownloadKind.CERTIFICATES``: the valid certificates of ``job.params["class_id"]``
+    in number order, one page each, in one PDF; returns (file name, content type, stored name).
+
+    The asker's right is checked again here (they may have lost it since asking), and the names
+    printed are traced as theirs.
+    """
+    course_class = CourseClass.objects.select_related("course", "centre").get(pk=job.params["class_id"])
+    if not policy.may_issue_certificates(job.created_by, course_class):
+        raise PermissionDenied
+    certificates = list(
+        printable_certificates()
+        .filter(enrolment__course_class=course_class, revoked_at__isnull=True)
+        .exclude(enrolment__beneficiary__person_key__shredded_at__isnull=False)
+        .order_by("number")
+    )
+    if not certificates:
+        raise ValidationError(_("This class has no certificates to print."), code="no_certificates")
+    with new_file("pdf") as (stored_name, out):
+        try:
+            _draw_batch(out, certificates, title=str(course_class), progress=progress)
+        except BaseException:
+            # No half-made file (with names in it) is left behind for the retry or anyone else.
+            out.close()
+            (downloads_dir() / stored_name).unlink(missing_ok=True)
+            raise
+    role = role_at(job.created_by, course_class.centre_id)
+    access_record_many(
+        user=job.created_by,
+        action=PRINT_ACTION,
+        accesses=[
+            Access(
+                subject=c.enrolment.beneficiary,
+                fields=("certificate.holder_name",),
+                centre_id=course_class.centre_id,
+                role=role,
+            )
+            for c in certificates
+        ],
+    )
+    return f"certificates-{course_class.pk}.pdf", "application/pdf", stored_name
