@@ -277,6 +277,10 @@ SPECTACULAR_SETTINGS = {
         "SessionModeEnum": "cases.models.SessionMode",
         "WorkingAreaEnum": "referrals.models.WorkingArea",
         "ServiceAreaEnum": "cases.models.ServiceArea",
+        "ClassStatusEnum": "courses.models.ClassStatus",
+        "EnrolmentStatusEnum": "courses.models.EnrolmentStatus",
+        "LevelEnum": "courses.models.Level",
+        "LessonStatusEnum": "courses.models.LessonStatus",
     },
 }
 
@@ -300,6 +304,11 @@ LOGGING = {
 
 # --- KEM ------------------------------------------------------------------------------------
 KEM_SUPPRESSION_THRESHOLD = env.int("KEM_SUPPRESSION_THRESHOLD", 9, minimum=1)
+# --- statistics (engineer C): the label of suppressed counts ("" = "<threshold+1>", e.g. "<10"),
+# and how long computed figures are cached: closed periods (ended before today) and running ones.
+KEM_SUPPRESSION_LABEL = env.str("KEM_SUPPRESSION_LABEL", "")
+KEM_STATISTICS_CACHE_SECONDS = env.int("KEM_STATISTICS_CACHE_SECONDS", 6 * 3600, minimum=0)
+KEM_STATISTICS_OPEN_CACHE_SECONDS = env.int("KEM_STATISTICS_OPEN_CACHE_SECONDS", 60, minimum=0)
 KEM_HEALTH_BROKER_TIMEOUT = 3
 # How long a made download (certificates of a class, a statistics export) can be fetched.
 KEM_DOWNLOAD_HOURS = env.int("KEM_DOWNLOAD_HOURS", 24, minimum=1)
