@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from cases import api as cases_api
 from courses import api as courses_api
 from kem import api as kem_api
+from kem.statistics import api as statistics_api
 from referrals import api as referrals_api
 
 router = DefaultRouter()
@@ -12,5 +13,6 @@ kem_api.register(router)
 cases_api.register(router)
 referrals_api.register(router)
 courses_api.register(router)
+statistics_api.register(router)
 
 urlpatterns = router.urls

@@ -73,11 +73,11 @@ SERVING = {
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.FRONT_DESK, SERVING),
+        (Role.FRONT_DESK, SERVING | {"classes"}),
         (Role.COUNSELLOR, SERVING),
-        (Role.TEACHER, {"home", "centres"}),
-        (Role.MANAGER, SERVING | {"imports", "staff"}),
-        (Role.ANALYST, {"home", "centres"}),
+        (Role.TEACHER, {"home", "centres", "classes", "teaching"}),
+        (Role.MANAGER, SERVING | {"classes", "statistics", "imports", "staff"}),
+        (Role.ANALYST, {"home", "centres", "statistics"}),
         (Role.DPO, {"home", "centres", "access_log"}),
     ],
 )

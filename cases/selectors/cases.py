@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.urls import reverse
@@ -76,12 +76,21 @@ def visible_sessions(user: Any) -> QuerySet[Session]:
     )
 
 
+def refuse_analyst(user: Any) -> None:
+    """403 for a network analyst who sees cases nowhere (issue 8: an analyst sees aggregates only
+    and is refused every person page outright, before any lookup, so the answer tells nothing)."""
+    if Role.ANALYST in access_for(user).roles and not case_centre_ids(user):
+        raise PermissionDenied
+
+
 def case_for(user: Any, pk: Any) -> Case:
     """The case ``pk`` for ``user``: 404 unless it is at a centre where the user sees cases.
 
-    Teachers, analysts and DPOs see no case at all, so for them too it is a 404 (policy.py).
-    What the user may then do with it is the caller's question to the policy (a 403).
+    Teachers and DPOs see no case at all, so for them too it is a 404 (policy.py); a network
+    analyst gets 403 (:func:`refuse_analyst`). What the user may then do with it is the caller's
+    question to the policy (a 403).
     """
+    refuse_analyst(user)
     try:
         return visible_cases(user).get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError, ValidationError):
@@ -90,6 +99,7 @@ def case_for(user: Any, pk: Any) -> Case:
 
 def session_for(user: Any, pk: Any) -> Session:
     """The session ``pk`` for ``user``, answered like :func:`case_for`."""
+    refuse_analyst(user)
     try:
         return visible_sessions(user).select_related("interpreter_request__language").get(pk=pk)
     except (Session.DoesNotExist, ValueError, TypeError, ValidationError):

@@ -1,3 +1,5 @@
-"""Statistics pages (being built)."""
+"""Statistics pages: the dashboard, breakdowns, the ESF+ indicators and exports (see views)."""
 
-urlpatterns: list = []
+from kem.statistics.views import urlpatterns
+
+__all__ = ["urlpatterns"]

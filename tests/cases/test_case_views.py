@@ -250,9 +250,15 @@ def test_the_front_desk_sees_the_case_but_may_not_act_on_it(client, officer, cas
     assert 'data-action="schedule"' not in html and 'data-action="close"' not in html
 
 
-@pytest.mark.parametrize("who", ["teacher", "analyst", "dpo", "other_psychologist"])
+@pytest.mark.parametrize("who", ["teacher", "dpo", "other_psychologist"])
 def test_who_sees_no_cases_gets_404_on_a_case(who, request, client, case):
     assert login(client, request.getfixturevalue(who)).get(case.get_absolute_url()).status_code == 404
+
+
+def test_a_network_analyst_gets_403_on_a_case(client, analyst, case):
+    # Issue 8: an analyst sees aggregates only and is refused every person page outright
+    # (tests/statistics/test_analyst_isolation.py checks every such page).
+    assert login(client, analyst).get(case.get_absolute_url()).status_code == 403
 
 
 def test_each_shown_session_text_leaves_one_access_event_in_one_insert(client, psychologist, case):
