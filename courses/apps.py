@@ -9,5 +9,4 @@ class CoursesConfig(AppConfig):
 
     def ready(self) -> None:
         # These modules register home-panel parts, profile buttons and timeline sources on import.
-        import courses.selectors.attendance  # noqa: F401
-        import courses.selectors.enrolment  # noqa: F401
+        from courses.selectors import attendance, enrolment  # noqa: F401

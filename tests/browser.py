@@ -2,6 +2,9 @@
 
 Never a downloaded browser: the executable is /usr/bin/chromium (or KEM_CHROMIUM). Without it the
 tests are skipped with that reason; ``.ci/run`` installs it and requires these tests to run.
+
+The fixtures are registered once, by the suite's root conftest, so that every test folder shares
+one Chromium: Playwright's sync API cannot start twice in one thread.
 """
 
 from __future__ import annotations
@@ -11,10 +14,6 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body
-# are still synchronous, so the async-safety guard would trip on a false alarm.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("KEM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -32,6 +31,9 @@ ARGS = [
 def browser() -> Iterator:
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
+    # body are still synchronous, so the async-safety guard would trip on a false alarm.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -7,6 +7,7 @@ import pytest
 from django.utils.translation import trans_real
 
 from kem.models import Role
+from tests.browser import browser, page  # noqa: F401 - the shared Chromium fixtures
 from tests.factories import CentreFactory, staff
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"

@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 
 from courses.models import Attendance, AttendanceMark
-from tests.e2e.conftest import browser  # noqa: F401 - the shared Chromium fixture
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -16,7 +15,7 @@ TABLET = {"width": 768, "height": 1024}
 
 
 @pytest.fixture
-def tablet(browser, live_server):  # noqa: F811
+def tablet(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="en-US", viewport=TABLET, has_touch=True)
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -14,7 +14,6 @@ from pypdf import PdfReader
 
 from courses.models import Attendance, AttendanceMark, Certificate, ClassStatus, EnrolmentStatus
 from courses.services.classes import class_set_status
-from tests.e2e.conftest import browser  # noqa: F401 - the shared Chromium fixture
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -23,7 +22,7 @@ TABLET = {"width": 768, "height": 1024}
 
 
 @pytest.fixture
-def tablet(browser, live_server):  # noqa: F811
+def tablet(browser, live_server):
     context = browser.new_context(
         base_url=live_server.url, locale="en-US", viewport=TABLET, has_touch=True, accept_downloads=True
     )

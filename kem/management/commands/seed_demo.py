@@ -92,6 +92,27 @@ class Command(BaseCommand):
             )
         for key, centre in centres.items():
             self._seed_counselling(centre=centre, key=key)
+        # A few hundred more people and activities per centre, so that statistics have cells both
+        # above and below the suppression threshold; then classes (a running one with a lesson
+        # today, a finished one with certificates, an open one with a waiting list).
+        # Imported here: kem must not import the other apps at module level.
+        from courses.demo import seed_classes
+        from kem.statistics.demo import seed_statistics_demo
+
+        for seed, (key, centre) in enumerate(centres.items(), start=1):
+            staff = {
+                part: user_model.objects.get(username=f"{part}.{key}")
+                for part in ("manager", "teacher", "frontdesk")
+            }
+            seed_statistics_demo(centre, staff["frontdesk"])
+            with key_cache():
+                seed_classes(
+                    centre=centre,
+                    manager=staff["manager"],
+                    teacher=staff["teacher"],
+                    officer=staff["frontdesk"],
+                    seed=seed,
+                )
         admin, _ = user_model.objects.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True}
         )
