@@ -45,6 +45,7 @@ from courses.services import catalogue as catalogue_services
 from courses.services import classes as class_services
 from courses.services import enrolment as enrolment_services
 from courses.services import lessons as lesson_services
+from courses.services.catalogue import COURSE_FIELDS
 from kem.access_log import ACTION_LABELS, Access, access_record_many, role_at
 from kem.api.errors import service_errors
 from kem.models import Beneficiary, Centre, Role
@@ -68,17 +69,7 @@ def _run(service: Any, **kwargs: Any) -> Any:
 class CourseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Course
-        fields = [
-            "id",
-            "name_el",
-            "name_en",
-            "subject",
-            "level",
-            "planned_hours",
-            "attendance_threshold",
-            "has_final_assessment",
-            "active",
-        ]
+        fields = ["id", *COURSE_FIELDS]
 
     def create(self, validated_data: dict[str, Any]) -> Course:
         return _run(catalogue_services.course_create, by=self.context["request"].user, data=validated_data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from courses.models import Course
+from courses.services.catalogue import COURSE_FIELDS
 
 
 class CourseForm(forms.ModelForm):
@@ -12,16 +13,7 @@ class CourseForm(forms.ModelForm):
 
     class Meta:
         model = Course
-        fields = [
-            "name_el",
-            "name_en",
-            "subject",
-            "level",
-            "planned_hours",
-            "attendance_threshold",
-            "has_final_assessment",
-            "active",
-        ]
+        fields = list(COURSE_FIELDS)
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
