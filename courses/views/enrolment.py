@@ -27,7 +27,7 @@ from courses.models import CourseClass, Enrolment, EnrolmentStatus
 from courses.policy import may_enrol
 from courses.selectors import classes as selectors
 from courses.services import enrolment as services
-from kem.access_log import access_record
+from kem.access_log import access_record, role_at
 from kem.forms.errors import add_service_errors
 from kem.models import Beneficiary
 from kem.permissions import access_for
@@ -76,14 +76,19 @@ def _chosen(request: HttpRequest, raw: Any) -> Beneficiary | None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def class_enrol(request: HttpRequest, pk: int) -> HttpResponse:
-    """Find a person (``?q=``), choose them (``?person=``), give a placement level, enrol (POST)."""
+    """Find a person (a POST with ``q``, so that what was typed stays out of URLs and logs), choose
+    them (``?person=<id>``), give a placement level, enrol (POST)."""
     course_class = selectors.class_for(request.user, pk)
     if not may_enrol(request.user, course_class.centre_id):
         raise PermissionDenied
-    raw_person = request.POST.get("beneficiary") if request.method == "POST" else request.GET.get("person")
+    searching = request.method == "POST" and "q" in request.POST
+    enrolling = request.method == "POST" and not searching
+    raw_person = request.POST.get("beneficiary") if enrolling else request.GET.get("person")
     person = _chosen(request, raw_person) if raw_person else None
-    form = ClassEnrolForm(request.POST or None, initial={"beneficiary": person.pk if person else None})
-    if request.method == "POST" and form.is_valid():
+    form = ClassEnrolForm(
+        request.POST if enrolling else None, initial={"beneficiary": person.pk if person else None}
+    )
+    if enrolling and form.is_valid():
         if person is None:
             form.add_error(None, _("Choose the person from the search results."))
         else:
@@ -96,7 +101,7 @@ def class_enrol(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 _enrolled_message(request, enrolment)
                 return redirect(course_class)
-    query = request.GET.get("q", "")
+    query = request.POST.get("q", "") if searching else ""
     return render(
         request,
         "courses/class_enrol.html",
@@ -180,7 +185,7 @@ def enrolment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             subject=enrolment.beneficiary,
             fields=fields,
             centre=course_class.centre,
-            role=",".join(sorted(access_for(request.user).roles_at(course_class.centre_id))),
+            role=role_at(request.user, course_class.centre_id),
             request=request,
         )
     return render(

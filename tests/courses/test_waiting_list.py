@@ -161,8 +161,11 @@ def test_promotions_older_than_a_week_are_no_longer_shown(client, officer, full_
     Enrolment.objects.filter(pk=promoted.pk).update(enrolled_at=timezone.now() - dt.timedelta(days=8))
     client.force_login(officer)
 
-    body = client.get(reverse("home")).content.decode()
+    response = client.get(reverse("home"))
+    body = response.content.decode()
 
+    assert response.status_code == 200
+    assert 'data-empty="waiting-list-news"' in body
     assert f'data-enrolment="{promoted.pk}"' not in body
 
 
