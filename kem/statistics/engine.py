@@ -84,10 +84,13 @@ def person_join() -> str:
     return f"JOIN {qn(Beneficiary._meta.db_table)} b ON b.{qn(Beneficiary._meta.pk.column)} = e.{qn('s_pid')}"
 
 
-def grouped_counts(scope: Scope, *, measure: str, group: Sequence[Dimension]) -> dict[tuple[str, ...], int]:
-    """Counts of ``measure`` in ``scope`` by the categories of ``group`` (one query)."""
+def grouped_counts(
+    scope: Scope, *, measure: str, group: Sequence[Dimension], distinct_persons: bool = False
+) -> dict[tuple[str, ...], int]:
+    """Counts of ``measure`` in ``scope`` by the categories of ``group`` (one query); unique
+    persons behind the measure's activities when ``distinct_persons``."""
     qn = connection.ops.quote_name
-    persons = MEASURE_UNITS[measure] == PERSONS
+    persons = distinct_persons or MEASURE_UNITS[measure] == PERSONS
     fields = ["pid", *(dim.column for dim in group if not dim.person)]
     sql, params = union_sql(MEASURE_SOURCES[measure], scope=scope, fields=fields)
     joins_person = any(dim.person for dim in group)
@@ -117,10 +120,19 @@ def grouped_counts(scope: Scope, *, measure: str, group: Sequence[Dimension]) ->
 
 
 def _categories(
-    dim: Dimension, scope: Scope, totals: dict[str, int], top_n: int, *, can_fold: bool
+    dim: Dimension,
+    scope: Scope,
+    totals: dict[str, int],
+    top_n: int,
+    *,
+    can_fold: bool,
+    people: dict[str, int] | None = None,
 ) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
     """The ordered (code, label) categories of ``dim`` and the codes folded into "other"
-    (only when ``can_fold``: the folded categories then add up exactly)."""
+    (only when ``can_fold``: the folded categories then add up exactly). A free-text category is
+    named only when more than the threshold of *people* (``people``, default ``totals``) share it:
+    ten sessions of one person must not publish what that person typed."""
+    people = totals if people is None else people
     present = [code for code, n in totals.items() if n]
     if dim.fixed is not None:
         categories = [(code, str(label)) for code, label in dim.fixed(scope)]
@@ -135,7 +147,7 @@ def _categories(
     if can_fold and dim.top and top_n and len(ranked) > top_n + 1:
         ranked, folded = ranked[:top_n], tuple(ranked[top_n:])
     if can_fold and dim.free_text:
-        rare = [code for code in ranked if totals[code] <= settings.KEM_SUPPRESSION_THRESHOLD]
+        rare = [code for code in ranked if people.get(code, 0) <= settings.KEM_SUPPRESSION_THRESHOLD]
         ranked = [code for code in ranked if code not in rare]
         folded = (*rare, *folded)
     folded = tuple(sorted(folded))
@@ -146,6 +158,15 @@ def _categories(
     if totals.get(UNKNOWN):
         categories.append((UNKNOWN, str(UNKNOWN_LABEL)))
     return categories, folded
+
+
+def _people(scope: Scope, measure: str, dim: Dimension) -> dict[str, int] | None:
+    """Unique persons per category of a free-text dimension when the measure counts activities
+    (one more query, only then); None where the measure's own totals already count persons."""
+    if not dim.free_text or MEASURE_UNITS[measure] == PERSONS:
+        return None
+    counts = grouped_counts(scope, measure=measure, group=[dim], distinct_persons=True)
+    return {key[0]: n for key, n in counts.items()}
 
 
 def _fold(code: str, folded: tuple[str, ...]) -> str:
@@ -229,9 +250,18 @@ def make_table(
     rows_partition = not persons or row_dim.person
     cols_partition = col_dim is None or not persons or col_dim.person
     # Top N plus "other", only where the folded categories add up exactly.
-    row_cats, row_folded = _categories(row_dim, scope, row_totals, top_n, can_fold=rows_partition)
+    row_cats, row_folded = _categories(
+        row_dim, scope, row_totals, top_n, can_fold=rows_partition, people=_people(scope, measure, row_dim)
+    )
     if col_dim is not None:
-        col_cats, col_folded = _categories(col_dim, scope, col_totals, top_n, can_fold=cols_partition)
+        col_cats, col_folded = _categories(
+            col_dim,
+            scope,
+            col_totals,
+            top_n,
+            can_fold=cols_partition,
+            people=_people(scope, measure, col_dim),
+        )
     else:
         col_cats, col_folded = [(SINGLE_COLUMN, str(MEASURES[measure]))], ()
     folded_cells: dict[tuple[str, str], int] = defaultdict(int)

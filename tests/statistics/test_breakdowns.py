@@ -137,6 +137,24 @@ def test_municipality_of_residence_names_only_places_many_people_share(make_pers
     assert [code for code, _label in by_month.cols] == ["Αθήνα", OTHER, UNKNOWN]
 
 
+def test_a_municipality_typed_by_one_person_stays_hidden_however_many_sessions_they_had(
+    make_person, held_session, scope, settings
+):
+    """Counting activities, a stray text shared by few people still folds into "other": what
+    decides is how many people share it, not how many sessions they had."""
+    settings.KEM_SUPPRESSION_THRESHOLD = 2
+    typed = make_person(municipality="Πατησίων 12, Γ. Παπαδόπουλος")
+    for day in range(1, 6):
+        held_session(typed, dt.date(2025, 1, day))
+    for _ in range(3):
+        held_session(make_person(municipality="Αθήνα"), dt.date(2025, 2, 1))
+
+    table = breakdown(scope, measure="sessions", rows="municipality", top_n=0)
+
+    assert _rows(table) == {"Αθήνα": 3, OTHER: 5}
+    assert not any("Πατησίων" in label for _code, label in table.rows)
+
+
 def test_sessions_by_month_add_up_and_participants_by_area_do_not(make_person, held_session, scope):
     a, b = make_person(), make_person()
     held_session(a, dt.date(2025, 1, 10))
