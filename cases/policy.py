@@ -6,8 +6,10 @@ and its confidential note. At the case's centre:
 - a counsellor of the case's discipline sees all three;
 - any other counsellor, and the centre's manager, see that it took place and its summary;
 - the front desk sees only that it took place;
-- teachers, network analysts, data-protection officers, and everybody at another centre, see no
-  case at all (the pages answer 404).
+- teachers, data-protection officers, and everybody at another centre, see no case at all (the
+  pages answer 404);
+- network analysts see aggregates only: every case and session page refuses them outright (403,
+  :func:`aggregates_only`), before any lookup.
 
 A user holding several roles at a centre gets the union of what each role sees.
 """
@@ -25,6 +27,14 @@ CONFIDENTIAL_NOTE = "confidential_note"
 SESSION_PARTS = (OCCURRENCE, SUMMARY, CONFIDENTIAL_NOTE)
 
 ROLES_SEEING_CASES = frozenset({Role.COUNSELLOR, Role.MANAGER, Role.FRONT_DESK})
+
+
+def aggregates_only(user: Any) -> bool:
+    """A network analyst who sees cases nowhere: refused every person page (403)."""
+    access = access_for(user)
+    return Role.ANALYST in access.roles and not any(
+        roles & ROLES_SEEING_CASES for roles in access.roles_by_centre.values()
+    )
 
 
 def session_parts(user: Any, *, centre_id: int, discipline: str) -> frozenset[str]:

@@ -178,10 +178,6 @@ class CourseClass(models.Model):
         return max(self.capacity - self.seats_taken, 0)
 
     @property
-    def is_full(self) -> bool:
-        return self.seats_left == 0
-
-    @property
     def takes_enrolments(self) -> bool:
         return self.status in ENROLLING_STATUSES
 

@@ -77,9 +77,9 @@ def visible_sessions(user: Any) -> QuerySet[Session]:
 
 
 def refuse_analyst(user: Any) -> None:
-    """403 for a network analyst who sees cases nowhere (issue 8: an analyst sees aggregates only
-    and is refused every person page outright, before any lookup, so the answer tells nothing)."""
-    if Role.ANALYST in access_for(user).roles and not case_centre_ids(user):
+    """403 for a network analyst (policy.aggregates_only), before any lookup, so the answer tells
+    nothing about what exists."""
+    if policy.aggregates_only(user):
         raise PermissionDenied
 
 

@@ -38,7 +38,6 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from guardian.shortcuts import get_objects_for_user
 
 from courses import policy
 from courses.models import (
@@ -51,6 +50,7 @@ from courses.models import (
     Lesson,
     LessonStatus,
 )
+from courses.selectors.classes import taught_classes
 from kem.access_log import ACTION_LABELS, Access, access_record_many, role_at
 from kem.models import Centre, Role
 from kem.permissions import access_for
@@ -74,24 +74,11 @@ ACTION_LABELS.setdefault(FOLLOWUP_READ_ACTION, gettext_lazy("Saw learners to fol
 # --- scope -------------------------------------------------------------------------------------
 
 
-def taught_classes(user: Any) -> QuerySet[CourseClass]:
-    """Classes ``user`` teaches: the object permission, at a centre where they are a teacher."""
-    centres = [c for c, roles in access_for(user).roles_by_centre.items() if Role.TEACHER in roles]
-    if not centres:
-        return CourseClass.objects.none()
-    return get_objects_for_user(
-        user,
-        "courses.teach_class",
-        klass=CourseClass.objects.filter(centre_id__in=centres),
-        accept_global_perms=False,
-    )
-
-
 def sheet_classes(user: Any) -> QuerySet[CourseClass]:
     """Classes whose sheets ``user`` keeps: those they teach and, for a manager, the centre's."""
     managed = [c for c, roles in access_for(user).roles_by_centre.items() if Role.MANAGER in roles]
     return CourseClass.objects.filter(
-        Q(centre_id__in=managed) | Q(pk__in=taught_classes(user).values("pk"))
+        Q(centre_id__in=managed) | Q(pk__in=taught_classes(user=user).values("pk"))
     ).select_related("course", "centre")
 
 
@@ -102,7 +89,7 @@ def visible_lessons(user: Any) -> QuerySet[Lesson]:
         c for c, roles in access_for(user).roles_by_centre.items() if roles & policy.CLASS_VIEWING_ROLES
     ]
     return Lesson.objects.filter(
-        Q(course_class__centre_id__in=viewing) | Q(course_class__in=taught_classes(user).values("pk"))
+        Q(course_class__centre_id__in=viewing) | Q(course_class__in=taught_classes(user=user).values("pk"))
     ).select_related("course_class__course", "course_class__centre")
 
 
@@ -195,11 +182,12 @@ def attendance_figures(
 ) -> dict[int, AttendanceFigures]:
     """Attendance of each given enrolment: attended (present or late) over held lessons, and the
     hours of the lessons attended. Two queries however many learners and lessons."""
+    enrolment_ids = list(enrolment_ids)
     hours = {lesson.pk: lesson.hours for lesson in held_lessons(course_class, today=today)}
     attended: dict[int, list[int]] = defaultdict(list)
-    rows = Attendance.objects.filter(lesson_id__in=list(hours), mark__in=ATTENDED_MARKS).values_list(
-        "enrolment_id", "lesson_id"
-    )
+    rows = Attendance.objects.filter(
+        enrolment_id__in=enrolment_ids, lesson_id__in=list(hours), mark__in=ATTENDED_MARKS
+    ).values_list("enrolment_id", "lesson_id")
     for enrolment_id, lesson_id in rows:
         attended[enrolment_id].append(lesson_id)
     return {
@@ -453,9 +441,9 @@ def teaching_part(*, centre: Centre, user: Any) -> PanelPart | None:
     learners to follow up. A fixed number of queries however many classes and learners."""
     if Role.TEACHER not in access_for(user).roles_at(centre.pk):
         return None
-    classes = list(taught_classes(user).filter(centre=centre).select_related("course", "centre"))
+    classes = list(taught_classes(user=user).filter(centre=centre).select_related("course", "centre"))
     today = timezone.localdate()
-    lessons = _lessons_on(taught_classes(user).filter(centre=centre), today) if classes else []
+    lessons = _lessons_on(taught_classes(user=user).filter(centre=centre), today) if classes else []
     followups = _followups(classes, user=user, n=STREAK, request=None) if classes else []
     return PanelPart(
         template="courses/teaching/_home_part.html",

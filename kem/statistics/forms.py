@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from kem.models import Centre
 from kem.statistics import report
-from kem.statistics.exports import FORMATS, ReportRequest
+from kem.statistics.exports import ReportRequest
 
 CUSTOM = "custom"
 THIS_YEAR = "this_year"
@@ -178,12 +178,6 @@ class ExportForm(forms.Form):
         initial="xlsx",
     )
     round_to_5 = forms.BooleanField(label=gettext_lazy("Round counts to 5"), required=False)
-
-    def clean_format(self) -> str:
-        value = self.cleaned_data["format"]
-        if value not in FORMATS:
-            raise ValidationError(_("Unknown export format."), code="format")
-        return value
 
     @property
     def rounding(self) -> int | None:

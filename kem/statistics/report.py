@@ -8,16 +8,15 @@ Counts are of unique persons unless the unit says otherwise (sessions, requests,
 enrolments, classes, attendance marks). What counts as an activity, and on which date, is in
 :mod:`kem.statistics.sources`; dimensions and age bands in :mod:`kem.statistics.dims`.
 
-Besides the dimensions of ``DIMENSIONS``, tables may have these row or column axes (labels in
-``AXES``): ``measure`` (the headline figures), ``esf_indicator``, ``course`` and
-``class_status`` / ``enrolment_outcome`` / ``attendance`` (class tables).
+Besides the dimensions of ``DIMENSIONS``, tables may have these row or column axes: ``measure``
+(the headline figures), ``esf_indicator``, ``course`` and ``class_status`` /
+``enrolment_outcome`` / ``attendance`` (class tables).
 """
 
 from __future__ import annotations
 
 from django.db import connection
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cases.models import ServiceArea
 from courses.models import ClassStatus
@@ -25,11 +24,10 @@ from courses.selectors.figures import OUTCOMES, CourseFigures, course_figures
 from kem.statistics.cache import cached
 from kem.statistics.engine import SINGLE_COLUMN, breakdown_table, make_table, tuned, union_sql
 from kem.statistics.esf import esf_indicators as _esf_indicators
-from kem.statistics.measures import DIMENSIONS, MEASURE_UNITS, MEASURES, dimensions_for
+from kem.statistics.measures import DIMENSIONS, MEASURES, dimensions_for
 from kem.statistics.types import Scope, Table
 
 __all__ = [
-    "AXES",
     "DIMENSIONS",
     "MEASURES",
     "breakdown",
@@ -38,15 +36,6 @@ __all__ = [
     "headline",
 ]
 
-AXES: dict[str, str] = {
-    **DIMENSIONS,
-    "measure": gettext_lazy("Figure"),
-    "esf_indicator": gettext_lazy("Indicator"),
-    "course": gettext_lazy("Course"),
-    "class_status": gettext_lazy("Class status"),
-    "enrolment_outcome": gettext_lazy("Enrolment outcome"),
-    "attendance": gettext_lazy("Attendance"),
-}
 
 HEADLINE_MEASURES = (
     "served",
@@ -295,7 +284,3 @@ def _classes(scope: Scope, figures: CourseFigures) -> list[Table]:
     )
     attendance.ratios = [("attendance_rate", _("Attendance rate"), ("attended",), ("attended", "missed"))]
     return [classes, results, attendance]
-
-
-# The unit of each measure, for callers that label counts (re-exported for convenience).
-UNITS = MEASURE_UNITS

@@ -35,20 +35,6 @@ from courses.models import ATTENDED_MARKS, Attendance, Enrolment, EnrolmentStatu
 from kem.models import Beneficiary
 from referrals.models import Referral, ReferralStatus
 
-# Columns a source may be asked for (without the ``s_`` prefix).
-FIELDS = (
-    "pid",
-    "centre",
-    "month",
-    "day",
-    "area",
-    "language",
-    "working_area",
-    "referral_status",
-    "course_level",
-    "subject",
-)
-
 # How a sent referral stands now: a partition (each referral in exactly one).
 REFERRAL_STATUS_CODES = (
     "awaiting",
