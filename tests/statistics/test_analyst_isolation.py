@@ -311,9 +311,14 @@ def test_the_resolver_lists_the_person_pages_this_test_relies_on():
         assert name in names
 
 
+# Person-related pages that answer without a log-in, on purpose: a partner's signed answer link
+# and the public certificate check. Any other page found open fails the test below.
+PUBLIC_PAGES = frozenset({"partner-referral", "certificate-verify", "certificate-verify-code"})
+
+
 def test_an_analyst_gets_403_on_every_person_page(client, athens, make_staff, objects):
     analyst = make_staff(Role.ANALYST, athens)
-    refused, checked = [], []
+    refused, checked, public = [], [], []
 
     for route in person_routes():
         if route.api:
@@ -321,7 +326,8 @@ def test_an_analyst_gets_403_on_every_person_page(client, athens, make_staff, ob
         url = _url(route, objects)
         client.logout()
         if not _asks_to_log_in(_call(client, url)):
-            continue  # a public page (a partner's link, a certificate check): no staff data
+            public.append(route.name)  # must be one of the known public pages
+            continue
         client.force_login(analyst)
         response = _call(client, url)
         checked.append(route.name)
@@ -329,13 +335,14 @@ def test_an_analyst_gets_403_on_every_person_page(client, athens, make_staff, ob
             refused.append((route.name, url, response.status_code))
 
     assert len(checked) >= 30
+    assert set(public) <= PUBLIC_PAGES, "pages open without a log-in: " + ", ".join(sorted(public))
     assert refused == [], "\n".join(map(str, refused))
 
 
 def test_an_analyst_gets_403_on_every_person_api(athens, make_staff, objects):
     analyst = make_staff(Role.ANALYST, athens)
     api = APIClient()
-    wrong, checked = [], []
+    wrong, checked, public = [], [], []
 
     for route in person_routes():
         if not route.api:
@@ -343,6 +350,7 @@ def test_an_analyst_gets_403_on_every_person_api(athens, make_staff, objects):
         url = _url(route, objects)
         api.force_authenticate(None)
         if not _asks_to_log_in(_call(api, url)):
+            public.append(route.name)  # no person API is public
             continue
         api.force_authenticate(analyst)
         for method in ("get", "post", "patch", "delete"):
@@ -354,6 +362,7 @@ def test_an_analyst_gets_403_on_every_person_api(athens, make_staff, objects):
                 wrong.append((route.name, method, url, response.status_code))
 
     assert len(checked) >= 10
+    assert public == [], "person APIs open without a log-in: " + ", ".join(public)
     assert wrong == [], "\n".join(map(str, wrong))
 
 
