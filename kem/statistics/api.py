@@ -25,10 +25,10 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from kem.api.errors import service_errors
-from kem.statistics.exports import Report, ReportRequest, report_build
+from kem.statistics.exports import Report, ReportRequest, cell_json, report_build
 from kem.statistics.forms import FORMS, PeriodForm
 from kem.statistics.scope import statistics_centres
-from kem.statistics.types import Cell, PublishedTable
+from kem.statistics.types import PublishedTable
 
 
 class SeesStatistics(BasePermission):
@@ -90,10 +90,6 @@ class ReportSerializer(serializers.Serializer):
     sections = SectionSerializer(many=True)
 
 
-def _cell(cell: Cell) -> dict[str, Any]:
-    return {"value": cell.value, "display": cell.display, "suppressed": cell.suppressed, "rate": cell.rate}
-
-
 def _table(table: PublishedTable) -> dict[str, Any]:
     return {
         "key": table.key,
@@ -103,10 +99,10 @@ def _table(table: PublishedTable) -> dict[str, Any]:
         "col_dim": table.col_dim,
         "rows": [{"code": code, "label": str(label)} for code, label in table.rows],
         "cols": [{"code": code, "label": str(label)} for code, label in table.cols],
-        "cells": [[_cell(c) for c in row] for row in table.cells],
-        "row_totals": [_cell(c) for c in table.row_totals],
-        "col_totals": [_cell(c) for c in table.col_totals],
-        "total": _cell(table.total),
+        "cells": [[cell_json(c) for c in row] for row in table.cells],
+        "row_totals": [cell_json(c) for c in table.row_totals],
+        "col_totals": [cell_json(c) for c in table.col_totals],
+        "total": cell_json(table.total),
         "notes": [str(n) for n in table.notes],
     }
 

@@ -325,6 +325,11 @@ def _round(value: int, base: int | None) -> int:
     return max(base, ((value + base // 2) // base) * base)
 
 
+def suppression_label(threshold: int) -> str:
+    """What a suppressed cell shows: ``KEM_SUPPRESSION_LABEL``, or ``<threshold+1`` (``<10``)."""
+    return getattr(settings, "KEM_SUPPRESSION_LABEL", "") or f"<{threshold + 1}"
+
+
 def protect(
     tables: list[Table], *, threshold: int | None = None, rounding: int | None = None
 ) -> list[PublishedTable]:
@@ -337,7 +342,7 @@ def protect(
         raise ValueError("The threshold cannot be negative.")
     if rounding is not None and rounding not in ROUNDING_BASES:
         raise ValueError(f"Rounding must be None or one of {ROUNDING_BASES}.")
-    label = getattr(settings, "KEM_SUPPRESSION_LABEL", "") or f"<{threshold + 1}"
+    label = suppression_label(threshold)
     graph = _Graph(threshold=threshold)
     layouts = [_add_table(graph, table, index) for index, table in enumerate(tables)]
     graph.run()

@@ -153,8 +153,8 @@ def suppression_threshold() -> int:
 
 
 def suppression_label() -> str:
-    """What a suppressed cell shows: the setting, or ``<threshold+1`` (the engine's default too)."""
-    return getattr(settings, "KEM_SUPPRESSION_LABEL", "") or f"<{suppression_threshold() + 1}"
+    """What a suppressed cell shows (the same as :func:`kem.statistics.disclosure.protect` uses)."""
+    return disclosure.suppression_label(suppression_threshold())
 
 
 def report_centres(user: Any, centre_id: int | None) -> list[Centre]:
@@ -181,11 +181,13 @@ def report_build(*, user: Any, request: ReportRequest) -> Report:
         raise ValidationError(_("Unknown report."), code="unknown_report")
     if request.rounding not in ROUNDINGS:
         raise ValidationError(_("Counts can only be rounded to 5."), code="rounding")
+    centres = report_centres(user, request.centre_id)
+    # The period and the user's rights are checked once for all the centres of the request.
+    scope = scope_for(user, centre_ids=[c.pk for c in centres], start=request.start, end=request.end)
     sections = []
-    for centre in report_centres(user, request.centre_id):
-        scope = scope_for(user, centre_ids=[centre.pk], start=request.start, end=request.end)
+    for centre in centres:
         try:
-            raw = _raw_tables(scope, request)
+            raw = _raw_tables(replace(scope, centre_ids=(centre.pk,)), request)
         except ValueError as error:  # a measure or dimension the engine does not know
             raise ValidationError(_("This report cannot be made."), code="invalid_report") from error
         sections.append(
