@@ -38,6 +38,11 @@ class RootKeyring:
                 return sealer
         raise UnknownKeyError(f"Root key {kid} is not configured (KEM_ROOT_KEY / KEM_OLD_ROOT_KEYS).")
 
+    def open(self, envelope: str, *, context: str) -> bytes:
+        """Open a wrapped key with the root key its envelope names."""
+        kid, blob = crypto.parse(envelope)
+        return self.by_id(kid).open_parsed(kid, blob, context=context)
+
     @property
     def old_ids(self) -> tuple[str, ...]:
         return tuple(s.kid for s in self.sealers[1:])

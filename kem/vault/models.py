@@ -73,8 +73,7 @@ class PersonKey(models.Model):
         """The data key; raises ShreddedError once shredded, UnknownKeyError if its root key is gone."""
         if self.is_shredded or self.wrapped_key is None:
             raise ShreddedError(f"Person key {self.pk} was shredded.")
-        kid = crypto.envelope_key_id(self.wrapped_key)
-        return root_keyring().by_id(kid).open(self.wrapped_key, context=self.wrap_context)
+        return root_keyring().open(self.wrapped_key, context=self.wrap_context)
 
     def sealer(self) -> crypto.Sealer:
         """The sealer of this person's values, unwrapped once per object."""
@@ -124,8 +123,7 @@ class IndexKey(models.Model):
         self.root_key_id = ring.current.kid
 
     def unwrap(self) -> bytes:
-        kid = crypto.envelope_key_id(self.wrapped_key)
-        return root_keyring().by_id(kid).open(self.wrapped_key, context=self.wrap_context)
+        return root_keyring().open(self.wrapped_key, context=self.wrap_context)
 
 
 class BlindIndexEntry(models.Model):

@@ -82,6 +82,24 @@ def test_purpose_keys_are_separated():
     assert all(crypto.derive(root, label) != root for label in labels)
 
 
+def test_derive_is_hkdf_sha256_of_rfc_5869():
+    # RFC 5869, test case 3 (no salt, no info): the first 32 bytes of its output.
+    okm = "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+    assert crypto.derive(bytes([0x0B] * 22), b"").hex() == okm
+
+
+@pytest.mark.parametrize(
+    "info", [crypto.INFO_SEAL, crypto.INFO_WRAP, b"kem/v1/bidx/beneficiary.name/pre", b""]
+)
+def test_derive_gives_what_the_cryptography_hkdf_gives(info):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    key = os.urandom(32)
+    expected = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key)
+    assert crypto.derive(key, info) == expected
+
+
 def test_key_id_is_short_and_not_the_key():
     key = crypto.decode_root_key(KEY_A, name="test")
     assert len(crypto.key_id(key)) == 12 and crypto.key_id(key) not in KEY_A

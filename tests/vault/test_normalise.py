@@ -326,3 +326,28 @@ def test_name_tokens_are_folded_and_unique(text: str) -> None:
 def test_phone_and_id_never_raise(text: str) -> None:
     assert phone_digits(text).isdigit() or phone_digits(text) == ""
     assert " " not in id_canonical(text)
+
+
+# --- the ASCII shortcuts ----------------------------------------------------------------
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_the_ascii_shortcut_of_fold_gives_what_the_full_rules_give(text):
+    from kem.vault.normalise import _fold_any
+
+    assert fold(text) == _fold_any(text)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_the_ascii_shortcut_of_word_splitting_gives_what_the_full_rules_give(text):
+    from kem.vault.normalise import _words, _words_any
+
+    assert _words(text) == _words_any(text)
+
+
+@pytest.mark.parametrize("text", ["O'Brien-Smith, Jr.", "al-Hassan\tAbu_Bakr", "Mohammed (Muhammad) #2"])
+def test_the_ascii_shortcuts_agree_on_punctuated_names(text):
+    from kem.vault.normalise import _fold_any, _words, _words_any
+
+    assert _words(text) == _words_any(text)
+    assert fold(text) == _fold_any(text)
