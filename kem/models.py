@@ -213,8 +213,10 @@ class Beneficiary(VaultPerson):
     objects = BeneficiaryManager()
     history = HistoricalRecords()
 
+    # A search re-checks its candidates by opening these fields in this order until the query is
+    # confirmed: the family name first, as the front desk mostly searches by it.
     vault_indexes = (
-        NameIndex("name", fields=("given_name", "family_name", "given_name_latin", "family_name_latin")),
+        NameIndex("name", fields=("family_name", "given_name", "family_name_latin", "given_name_latin")),
         PhoneIndex("phone", fields=("phone",)),
         IdIndex("id", fields=("id_numbers",)),
     )

@@ -119,6 +119,7 @@ def _load_index_keys() -> list[IndexKey]:
     keys = list(IndexKey.objects.exclude(state=IndexKeyState.RETIRED).order_by("version"))
     if not keys:
         keys = [create_index_key(version=1, state=IndexKeyState.ACTIVE)]
+    _seen(keys)
     return keys
 
 
@@ -136,33 +137,55 @@ def active_version() -> int:
     return next(k.version for k in index_keys() if k.state == IndexKeyState.ACTIVE)
 
 
-# Derived HMAC keys, per process: {(version, wrapped index key, label, kind): key}. Which index
-# keys exist is still read once per request (``index_keys``), so a rotation in another process is
-# seen by the next request; a key is only reused for the same wrapped index key under the same
-# root keyring, and entries of index keys that are no longer active or building are dropped.
-# Index keys are not per person, so nothing that shredding must destroy is kept here.
+# Per process: derived HMAC keys, {(version, wrapped index key, label, kind): key}, and the active
+# index key as last read from the database. Index keys are not per person, so nothing that
+# shredding must destroy is kept here. The key material of a version never changes (a rotation
+# makes a new version), so a derived key stays right for as long as its version is live; every
+# read of the index keys drops the keys of versions no longer active or building, and a new root
+# keyring (a restart with other root keys) drops them all.
 _derived: dict[object, object] = {}
+_process: dict[str, object] = {}
+
+
+def _seen(keys: list[IndexKey]) -> None:
+    """Remember the active key for searches and forget derived keys of versions no longer live."""
+    live = {(k.version, k.wrapped_key) for k in keys}
+    for cache_key in list(_derived):  # a copy: another thread may change the dict meanwhile
+        if cache_key != "ring" and cache_key[:2] not in live:
+            _derived.pop(cache_key, None)
+    _process["active"] = next(k for k in keys if k.state == IndexKeyState.ACTIVE)
+    _process["ring"] = root_keyring()
+
+
+def search_key(*, refresh: bool = False) -> IndexKey:
+    """The active index key as this process last saw it, for searching without reading it again.
+
+    Searches confirm it (version and wrapped key) in the same query that reads the index
+    (``search._entries``) and call this again with ``refresh=True`` when it has changed: another
+    process switched keys, re-wrapped it under a new root key, or a database was restored. Writes do
+    not use it: they read the keys once per request (``index_keys``), since they must also write
+    the entries of a key still being built.
+    """
+    if refresh or _process.get("ring") is not root_keyring():
+        keycache.forget(("index-keys",))
+        index_keys()
+    return _process["active"]
 
 
 def hmac_key(version: int, index_label: str, kind: str) -> bytes:
-    def load() -> bytes:
-        index_key = next(k for k in index_keys() if k.version == version)
-        return _derived_key(index_key, index_label, kind)
-
-    return keycache.remembered(("bidx", version, index_label, kind), load)
+    return derived_key(next(k for k in index_keys() if k.version == version), index_label, kind)
 
 
-def _derived_key(index_key: IndexKey, index_label: str, kind: str) -> bytes:
+def derived_key(index_key: IndexKey, index_label: str, kind: str) -> bytes:
+    """The HMAC key of one (index, kind) under ``index_key``, derived once per process."""
     ring = root_keyring()
-    live = {(k.version, k.wrapped_key) for k in index_keys()}
-    cached = list(_derived)  # a copy: another thread may change the dict meanwhile
-    if _derived.get("ring") is not ring or any(key[:2] not in live for key in cached if key != "ring"):
+    if _derived.get("ring") is not ring:
         _derived.clear()
         _derived["ring"] = ring
     cache_key = (index_key.version, index_key.wrapped_key, index_label, kind)
     key = _derived.get(cache_key)
     if key is None:
-        root = keycache.remembered(("index-root", index_key.version), index_key.unwrap)
+        root = keycache.remembered(("index-root", index_key.version, index_key.wrapped_key), index_key.unwrap)
         key = _derived[cache_key] = crypto.derive(root, f"kem/v1/bidx/{index_label}/{kind}".encode())
     return key
 

@@ -5,31 +5,35 @@
 2. Each token asks for digests: the exact token, its prefix (3 to 12 characters) and its
    phonetic key; a number its E.164 digits and its canonical ID form.
 3. One query finds the people holding any of those digests (one index range per index and
-   kind, joined with UNION ALL so that every branch is an index seek); they are ranked by what
-   matched in the index, and at most ``limit * OPEN_FACTOR`` of them are candidates.
+   kind, joined with UNION ALL so that every branch is an index seek) and reads which index key
+   is active, so the digests, made with the key this process last saw, are confirmed without a
+   query of their own (they are made again if another process switched keys). The people are
+   ranked by what matched in the index, and at most ``limit * OPEN_FACTOR`` are candidates.
 4. Candidates are fetched through the caller's queryset (which scopes to the user's centres),
    best index evidence first, in at most two batches: the first holds ``limit + limit // 4``
    of them. Each is opened and re-checked against its plaintext, which drops the false
    candidates of truncated digests. The index score is an upper bound of the re-checked score
    (a re-check can only drop matches), so once ``limit`` confirmed people score at least as
-   high as the best unopened candidate could, the rest are not opened.
+   high as the best unopened candidate could, the rest are not opened; and within a person,
+   fields are opened only until the query is confirmed as strongly as the index allows.
 5. Ranking: more query tokens matched first, then exact over prefix over phonetic.
 
-A search therefore costs at most three queries in a request (the index keys, once per request;
-the index; one or two batches of people), whatever the number of matches.
+A search therefore costs two or three queries (the index; one or two batches of people),
+whatever the number of matches, plus two the first time after another process switched keys.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connections, models, router
 
-from kem.vault import blind
-from kem.vault.models import BlindIndexEntry
+from kem.vault import blind, crypto
+from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState
 from kem.vault.normalise import id_canonical, name_tokens, phone_digits, phonetic_key
 
 OPEN_FACTOR = 4
@@ -66,8 +70,7 @@ def search_people(query: str, *, queryset: models.QuerySet, limit: int = 50) -> 
     tokens = parse_query(query, model=model)
     if not tokens or limit <= 0:
         return []
-    version = blind.active_version()
-    hits = _index_hits(tokens, version=version, using=router.db_for_read(BlindIndexEntry))
+    hits = _index_hits(tokens, using=router.db_for_read(BlindIndexEntry))
     if not hits:
         return []
     bounds = sorted(((_score(found), pk) for pk, found in hits.items()), key=_by_score, reverse=True)
@@ -80,8 +83,17 @@ def search_people(query: str, *, queryset: models.QuerySet, limit: int = 50) -> 
         start += len(batch)
         if not batch:
             break
-        people = queryset.filter(person_key_id__in=batch, person_key__shredded_at__isnull=True)
-        confirmed += [c for c in map(recheck, people) if c.tokens_matched]
+        # No ORDER BY (the model's default ordering): the candidates are ranked here. A person
+        # shredded since the index was read is skipped here rather than by a join condition
+        # (shredding deletes the entries too, so this is only a race); the person key comes
+        # with the row (``VaultPersonManager`` selects it).
+        people = queryset.filter(person_key_id__in=batch).order_by()
+        found = (
+            recheck(person, hits.get(_key_of(person.person_key_id), {}))
+            for person in people
+            if not person.person_key.is_shredded
+        )
+        confirmed += [c for c in found if c.tokens_matched]
         confirmed.sort(key=lambda c: c.score, reverse=True)
         if start >= len(bounds) or (
             len(confirmed) >= limit and confirmed[limit - 1].score >= bounds[start][0]
@@ -135,31 +147,51 @@ def _name_wants(token: str, labels: dict[type, list[str]]) -> list[Want]:
     return wants
 
 
-def _index_hits(tokens: list[list[Want]], *, version: int, using: str) -> dict[object, dict[int, int]]:
-    """person key id -> {query token number: best strength found in the index}."""
-    by_digest: dict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
-    for number, wants in enumerate(tokens):
-        for want in wants:
-            value = blind.digest(version, want.label, want.kind, want.term)
-            by_digest[(want.label, want.kind, value)].append((number, STRENGTH[want.kind]))
-    groups = _group(by_digest)
+def _index_hits(tokens: list[list[Want]], *, using: str) -> dict[object, dict[int, int]]:
+    """person key id -> {query token number: best strength found in the index}.
+
+    The digests are made with the active index key as this process last saw it; the query that
+    reads the index also reads which key is active, and if that is another key (a rotation in
+    another process, a restored database) the digests are made again and the index read again.
+    """
+    for refresh in (False, True):
+        index_key = blind.search_key(refresh=refresh)
+        by_digest: dict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
+        for number, wants in enumerate(tokens):
+            for want in wants:
+                hmac_key = blind.derived_key(index_key, want.label, want.kind)
+                value = crypto.blind_digest(hmac_key, want.term, blind.DIGEST_BITS)
+                by_digest[(want.label, want.kind, value)].append((number, STRENGTH[want.kind]))
+        rows, active = _entries(_group(by_digest), version=index_key.version, using=using)
+        if active == (index_key.version, index_key.wrapped_key):
+            break
     hits: dict[object, dict[int, int]] = defaultdict(dict)
-    for person_key_id, lab, kind, value in _entries(groups, version=version, using=using):
-        best = hits[person_key_id]
+    for person_key_id, lab, kind, value in rows:
+        best = hits[_key_of(person_key_id)]
         for number, strength in by_digest[(lab, kind, value)]:
             if strength > best.get(number, 0):
                 best[number] = strength
     return hits
 
 
-def _entries(groups: dict[tuple[str, str], set[int]], *, version: int, using: str) -> list[tuple]:
-    """(person key id, label, kind, digest) of the entries holding the wanted digests.
+def _key_of(person_key_id: object) -> str:
+    """A person key id as one comparable string, whether the backend gave a UUID or its hex."""
+    return person_key_id.hex if isinstance(person_key_id, uuid.UUID) else str(person_key_id).replace("-", "")
+
+
+def _entries(
+    groups: dict[tuple[str, str], set[int]], *, version: int, using: str
+) -> tuple[list[tuple], tuple[int, str] | None]:
+    """(person key id, label, kind, digest) of the entries holding the wanted digests, and the
+    (version, wrapped key) of the index key active when they were read.
 
     One SELECT per (index, kind), joined with UNION ALL: each is a seek on the composite index
     ``(field, kind, digest, version, person_key)``, which also covers the columns read. (An OR
-    of the same conditions made SQLite seek on ``field`` alone and scan every name entry.)
+    of the same conditions made SQLite seek on ``field`` alone and scan every name entry.) A last
+    SELECT reads the active index key, so the search needs no query of its own to confirm it.
     """
     meta = BlindIndexEntry._meta
+    keys = IndexKey._meta
     connection = connections[using]
     quote = connection.ops.quote_name
     column = {
@@ -175,11 +207,16 @@ def _entries(groups: dict[tuple[str, str], set[int]], *, version: int, using: st
             f" AND {column['digest']} IN ({', '.join(['%s'] * len(ordered))}) AND {column['version']} = %s"
         )
         params += [lab, kind, *ordered, version]
+    selects.append(
+        f"SELECT NULL, {quote(keys.get_field('wrapped_key').column)}, NULL, {quote(keys.get_field('version').column)}"  # noqa: S608
+        f" FROM {quote(keys.db_table)} WHERE {quote(keys.get_field('state').column)} = %s"
+    )
+    params.append(IndexKeyState.ACTIVE)
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(selects), params)
-        # The person key id as the backend returns it (a hex string on SQLite, a UUID on
-        # PostgreSQL): it only goes back into ``person_key_id__in``, so it is not converted.
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    active = next(((row[3], row[1]) for row in rows if row[0] is None), None)
+    return [row for row in rows if row[0] is not None], active
 
 
 def _group(by_digest: dict[tuple[str, str, int], object]) -> dict[tuple[str, str], set[int]]:
@@ -193,63 +230,95 @@ def _score(strengths: dict[int, int]) -> tuple[int, int]:
     return (len(strengths), sum(strengths.values()))
 
 
-def _rechecker(model: type[models.Model], tokens: list[list[Want]]) -> Callable[[models.Model], Candidate]:
+def _rechecker(
+    model: type[models.Model], tokens: list[list[Want]]
+) -> Callable[[models.Model, dict[int, int]], Candidate]:
     """A function comparing a person's plaintext with the query: digests may have collided.
 
-    It opens only the fields of the indexes the query asks, and answers each want as the index
-    would (a name token equal to the term, a token starting with the prefix, a token with the
-    phonetic key) without building every prefix, and computes a phonetic key only when no
-    stronger want of that query token has matched.
+    ``bound`` is what the index found for the person ({query token number: best strength}), an
+    upper bound of what the plaintext can confirm. For each query token the wants are tried
+    strongest first, skipping those stronger than the bound; each is answered as the index would
+    (a name token equal to the term, a token starting with the prefix, a token with the phonetic
+    key) without building every prefix. Fields are opened one at a time, only while a want is
+    still unanswered, so a person confirmed by their first name field costs one decryption.
     """
     wanted_labels = {want.label for wants in tokens for want in wants}
-    indexes = [(blind.label(model, index), index) for index in model.vault_indexes]
-    indexes = [(lab, index) for lab, index in indexes if lab in wanted_labels]
+    fields: dict[str, list[tuple[object, str]]] = defaultdict(list)
+    for index in model.vault_indexes:
+        if (lab := blind.label(model, index)) in wanted_labels:
+            fields[lab] += [(index, name) for name in index.fields]
     ordered = [sorted(wants, key=lambda w: STRENGTH[w.kind], reverse=True) for wants in tokens]
-
     folded: dict[str, list[str]] = {}  # name tokens of each value seen, for this search only
 
-    def tokens_of(value: object) -> list[str]:
-        text = str(value)
-        if text not in folded:
-            folded[text] = name_tokens(text)
-        return folded[text]
-
-    def recheck(person: models.Model) -> Candidate:
-        names: dict[str, list[str]] = {}
-        terms: set[tuple[str, str, str]] = set()
-        for lab, index in indexes:
-            values = [getattr(person, name) for name in index.fields]
-            values = [value for value in values if value not in (None, "", {}, [])]
-            if isinstance(index, blind.NameIndex):
-                names[lab] = list(dict.fromkeys(t for value in values for t in tokens_of(value)))
-            else:
-                terms.update((lab, kind, term) for value in values for kind, term in index.terms(value))
-        phonetic: dict[str, set[str]] = {}
-        matched, strength = 0, 0
-        for wants in ordered:
+    def recheck(person: models.Model, bound: dict[int, int]) -> Candidate:
+        seen = _Seen(person, fields, folded)
+        best: dict[int, int] = {}
+        for number, wants in enumerate(ordered):
+            cap = bound.get(number, 0)
             for want in wants:
-                if _holds(want, names, terms, phonetic):
-                    matched += 1
-                    strength += STRENGTH[want.kind]
+                if STRENGTH[want.kind] <= cap and seen.holds(want):
+                    best[number] = STRENGTH[want.kind]
                     break
-        return Candidate(person=person, tokens_matched=matched, strength=strength)
+        return Candidate(person=person, tokens_matched=len(best), strength=sum(best.values()))
 
     return recheck
 
 
-def _holds(want: Want, names: dict[str, list[str]], terms: set, phonetic: dict[str, set[str]]) -> bool:
-    """Whether the opened values hold ``want``, exactly as ``NameIndex.terms`` would index it."""
-    if want.label not in names:
-        return (want.label, want.kind, want.term) in terms
-    tokens = names[want.label]
-    if want.kind == blind.TOKEN:
-        return want.term in tokens
-    if want.kind == blind.PREFIX:
-        return blind.PREFIX_MIN <= len(want.term) <= blind.PREFIX_MAX and any(
-            t.startswith(want.term) for t in tokens
-        )
-    if want.kind == blind.PHONETIC:
-        if want.label not in phonetic:
-            phonetic[want.label] = {key for t in tokens if (key := phonetic_key(t))}
-        return want.term in phonetic[want.label]
-    return False
+class _Seen:
+    """One person's indexed values, opened field by field as the wants need them."""
+
+    def __init__(self, person: models.Model, fields: dict, folded: dict[str, list[str]]) -> None:
+        self.person = person
+        self.fields = fields
+        self.folded = folded
+        self.opened: dict[str, int] = defaultdict(int)  # label -> fields opened so far
+        self.names: dict[str, list[str]] = defaultdict(list)
+        self.terms: set[tuple[str, str, str]] = set()
+        self.phonetic: dict[str, set[str]] = defaultdict(set)
+        self.phonetic_done: dict[str, int] = defaultdict(int)  # label -> tokens keyed so far
+
+    def holds(self, want: Want) -> bool:
+        """Whether the values hold ``want``, opening the fields of its index until one does."""
+        while True:
+            if self._holds(want):
+                return True
+            if not self._open_next(want.label):
+                return False
+
+    def _open_next(self, label: str) -> bool:
+        position = self.opened[label]
+        if position >= len(self.fields[label]):
+            return False
+        self.opened[label] = position + 1
+        index, name = self.fields[label][position]
+        value = getattr(self.person, name)
+        if value in (None, "", {}, []):
+            return True
+        if isinstance(index, blind.NameIndex):
+            text = str(value)
+            if text not in self.folded:
+                self.folded[text] = name_tokens(text)
+            known = self.names[label]
+            known += [t for t in self.folded[text] if t not in known]
+        else:
+            self.terms.update((label, kind, term) for kind, term in index.terms(value))
+        return True
+
+    def _holds(self, want: Want) -> bool:
+        if not isinstance(self.fields[want.label][0][0], blind.NameIndex):
+            return (want.label, want.kind, want.term) in self.terms
+        tokens = self.names[want.label]
+        if want.kind == blind.TOKEN:
+            return want.term in tokens
+        if want.kind == blind.PREFIX:
+            return blind.PREFIX_MIN <= len(want.term) <= blind.PREFIX_MAX and any(
+                t.startswith(want.term) for t in tokens
+            )
+        if want.kind == blind.PHONETIC:
+            keys = self.phonetic[want.label]
+            for token in tokens[self.phonetic_done[want.label] :]:
+                if key := phonetic_key(token):
+                    keys.add(key)
+            self.phonetic_done[want.label] = len(tokens)
+            return want.term in keys
+        return False

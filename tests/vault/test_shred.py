@@ -77,6 +77,19 @@ def test_search_finds_nothing_after_shredding(full_person, register):
     assert search_people("P1234567", queryset=Beneficiary.objects.all()) == []
 
 
+def test_a_person_shredded_while_a_search_runs_is_left_out(full_person, register):
+    """The index was read before the shredding committed: its stale entries still point at them."""
+    other = register("Mohammed", "Karimi")
+    entries = list(BlindIndexEntry.objects.filter(person_key_id=full_person.person_key_id))
+    assert entries
+    shred(full_person)
+    for entry in entries:
+        entry.pk = None
+    BlindIndexEntry.objects.bulk_create(entries)
+    results = search_people("Mohammed", queryset=Beneficiary.objects.all())
+    assert [c.person.pk for c in results] == [other.pk]
+
+
 def test_shredded_person_cannot_be_given_new_data(full_person):
     shred(full_person)
     full_person.notes = "new"
