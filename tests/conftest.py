@@ -54,6 +54,16 @@ def manager(make_staff, athens):
     return make_staff(Role.MANAGER, athens)
 
 
+@pytest.fixture
+def officer(make_staff, athens):
+    return make_staff(Role.FRONT_DESK, athens)
+
+
+@pytest.fixture
+def analyst(make_staff, athens):
+    return make_staff(Role.ANALYST, athens)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness protects real passwords; in tests it only costs minutes.

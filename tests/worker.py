@@ -143,3 +143,14 @@ def wait_for_log(log_path: Path, needle: str, timeout: float = 10) -> str:
         time.sleep(0.2)
         text = log_path.read_text()
     return text
+
+
+def wait_for_download(job, timeout: float = 90):
+    """The download job once the worker has finished it (built or failed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_done:
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"the download job is still {job.status} at {job.progress}%")

@@ -14,11 +14,6 @@ from kem.models import Discipline, Role
 
 
 @pytest.fixture
-def officer(make_staff, athens):
-    return make_staff(Role.FRONT_DESK, athens)
-
-
-@pytest.fixture
 def psychologist(make_staff, athens):
     return make_staff(Role.COUNSELLOR, athens, Discipline.PSYCHOLOGICAL)
 
@@ -41,11 +36,6 @@ def career_counsellor(make_staff, athens):
 @pytest.fixture
 def teacher(make_staff, athens):
     return make_staff(Role.TEACHER, athens)
-
-
-@pytest.fixture
-def analyst(make_staff, athens):
-    return make_staff(Role.ANALYST, athens)
 
 
 @pytest.fixture

@@ -20,11 +20,6 @@ _names = itertools.count(1)
 
 
 @pytest.fixture
-def officer(make_staff, athens):
-    return make_staff(Role.FRONT_DESK, athens)
-
-
-@pytest.fixture
 def teacher(make_staff, athens):
     return make_staff(Role.TEACHER, athens, first_name="Μαρία", last_name="Δασκάλου")
 
@@ -38,11 +33,6 @@ def other_teacher(make_staff, athens):
 @pytest.fixture
 def counsellor(make_staff, athens):
     return make_staff(Role.COUNSELLOR, athens)
-
-
-@pytest.fixture
-def analyst(make_staff, athens):
-    return make_staff(Role.ANALYST, athens)
 
 
 @pytest.fixture

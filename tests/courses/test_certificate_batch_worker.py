@@ -3,8 +3,6 @@ the page starts the job, the worker makes one PDF and reports its progress, the 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.urls import reverse
 from pypdf import PdfReader
@@ -13,19 +11,9 @@ from courses.models import EnrolmentStatus
 from courses.services.certificates import PRINT_ACTION, certificate_issue
 from kem.access_log import AccessEvent
 from kem.downloads import DownloadJob, DownloadStatus
-from tests.worker import running_worker, wait_for_log
+from tests.worker import running_worker, wait_for_download, wait_for_log
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_until_done(job: DownloadJob, timeout: float = 90) -> DownloadJob:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.is_done:
-            return job
-        time.sleep(0.3)
-    raise AssertionError(f"the job is still {job.status} at {job.progress}%")
 
 
 def test_printing_a_class_runs_on_the_real_worker_and_yields_one_pdf(
@@ -42,7 +30,7 @@ def test_printing_a_class_runs_on_the_real_worker_and_yields_one_pdf(
 
     with running_worker(tmp_path):
         response = client.post(reverse("class-certificates-print", args=[course_class.pk]))
-        job = _wait_until_done(DownloadJob.objects.get())
+        job = wait_for_download(DownloadJob.objects.get())
         worker_log = wait_for_log(tmp_path / "worker.log", "succeeded")
 
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()

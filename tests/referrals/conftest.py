@@ -10,11 +10,6 @@ from referrals.models import Organisation, OrganisationType, PartnerService, Ref
 
 
 @pytest.fixture
-def officer(make_staff, athens):
-    return make_staff(Role.FRONT_DESK, athens)
-
-
-@pytest.fixture
 def social_worker(make_staff, athens):
     return make_staff(Role.COUNSELLOR, athens, Discipline.SOCIAL)
 
@@ -22,11 +17,6 @@ def social_worker(make_staff, athens):
 @pytest.fixture
 def teacher(make_staff, athens):
     return make_staff(Role.TEACHER, athens)
-
-
-@pytest.fixture
-def analyst(make_staff, athens):
-    return make_staff(Role.ANALYST, athens)
 
 
 @pytest.fixture

@@ -3,12 +3,6 @@ from __future__ import annotations
 import pytest
 
 from kem import services
-from kem.models import Role
-
-
-@pytest.fixture
-def officer(make_staff, athens):
-    return make_staff(Role.FRONT_DESK, athens)
 
 
 @pytest.fixture

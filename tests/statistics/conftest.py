@@ -74,16 +74,6 @@ def _reference_data(db):
 
 
 @pytest.fixture
-def officer(make_staff, athens):
-    return make_staff(Role.FRONT_DESK, athens)
-
-
-@pytest.fixture
-def analyst(make_staff, athens):
-    return make_staff(Role.ANALYST, athens)
-
-
-@pytest.fixture
 def counsellor(make_staff, athens):
     return make_staff(Role.COUNSELLOR, athens, Discipline.EMPLOYMENT)
 

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from openpyxl import load_workbook
 
-from kem.downloads import DownloadJob, DownloadKind, DownloadStatus
+from kem.downloads import DownloadKind, DownloadStatus
 from kem.services.downloads import download_start
-from tests.worker import running_worker, wait_for_log
+from tests.worker import running_worker, wait_for_download, wait_for_log
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 SPRING = dt.date(2025, 3, 3)
-
-
-def wait_until_done(job: DownloadJob, timeout: float = 60) -> DownloadJob:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.is_done:
-            return job
-        time.sleep(0.3)
-    raise AssertionError(f"the export did not finish: {job.status} {job.progress}%")
 
 
 def test_a_statistics_export_is_made_by_the_real_worker(tmp_path, settings, manager, athens, make_person):
@@ -52,7 +41,7 @@ def test_a_statistics_export_is_made_by_the_real_worker(tmp_path, settings, mana
                 "format": "xlsx",
             },
         )
-        job = wait_until_done(job)
+        job = wait_for_download(job)
         worker_log = wait_for_log(tmp_path / "worker.log", "succeeded")
 
     assert job.status == DownloadStatus.READY, job.failure
