@@ -105,9 +105,13 @@ def _local_day(value: dt.datetime | dt.date | None) -> dt.date | None:
     return value
 
 
-def _beneficiary(obj: Any, created: bool) -> tuple[list[int], dt.date | None]:
-    # A new record dated today changes no closed period; any edit may change categories.
-    return [obj.registering_centre_id], (obj.registration_date if created else None)
+def _beneficiary(obj: Any, created: bool) -> tuple[list[int | str], dt.date | None]:
+    # A new record dated today changes no closed period. An edit may change categories, and a
+    # person is counted at every centre where something happened to them, not only where they
+    # registered: every centre's reports.
+    if created:
+        return [obj.registering_centre_id], obj.registration_date
+    return [EVERY_CENTRE], None
 
 
 def _with_centre(centre: Callable[[Any], int], day: Callable[[Any], Any]):

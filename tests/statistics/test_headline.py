@@ -218,6 +218,28 @@ def test_a_changed_category_refreshes_past_breakdowns(busy_year, scope, django_c
     assert women() == 1
 
 
+def test_a_changed_category_refreshes_the_breakdowns_of_centres_that_served_them_elsewhere(
+    busy_year, held_session, thessaloniki, django_capture_on_commit_callbacks
+):
+    """Counted where the activity happened: an edit must reach more than the registering centre."""
+    from kem.choices import Gender
+    from kem.statistics.report import breakdown
+
+    person = busy_year[0]  # registered at Athens
+    held_session(person, dt.date(2025, 6, 2), centre=thessaloniki)
+    there = Scope(centre_ids=(thessaloniki.pk,), start=START, end=END)
+
+    def women() -> int:
+        table = breakdown(there, measure="served", rows="gender")
+        return dict(zip([c for c, _l in table.rows], table.row_totals, strict=True)).get(Gender.FEMALE, 0)
+
+    assert women() == 0
+    person.gender = Gender.FEMALE
+    with django_capture_on_commit_callbacks(execute=True):
+        person.save()
+    assert women() == 1
+
+
 def test_a_running_period_follows_its_own_setting(busy_year, athens, settings):
     settings.KEM_STATISTICS_OPEN_CACHE_SECONDS = 0
     running = Scope(centre_ids=(athens.pk,), start=START, end=timezone.localdate())
