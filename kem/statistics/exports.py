@@ -590,8 +590,7 @@ def statistics_export_start(*, request: ReportRequest, fmt: str, by: Any) -> Dow
     if fmt not in FORMATS:
         raise ValidationError(_("Unknown export format."), code="format")
     centres = report_centres(by, request.centre_id)
-    for centre in centres:
-        scope_for(by, centre_ids=[centre.pk], start=request.start, end=request.end)
+    scope_for(by, centre_ids=[centre.pk for centre in centres], start=request.start, end=request.end)
     return download_start(
         kind=DownloadKind.STATISTICS,
         by=by,
