@@ -296,7 +296,7 @@ def _index_candidates(identities: dict[int, dict[str, Any]]) -> list[int]:
     """
     if not identities:
         return []
-    version = blind.active_version()
+    index_key = blind.active_key()
     wants_of: dict[int, list[list[Want]]] = {}
     for number, identity in identities.items():
         names = " ".join(
@@ -316,8 +316,8 @@ def _index_candidates(identities: dict[int, dict[str, Any]]) -> list[int]:
             for want in wants:
                 key = (want.label, want.kind, want.term)
                 if key not in digests:
-                    digests[key] = blind.digest(version, want.label, want.kind, want.term)
-    holders = _holders(digests, version=version)
+                    digests[key] = blind.digest(index_key, want.label, want.kind, want.term)
+    holders = _holders(digests, version=index_key.version)
     candidates = []
     for number, token_wants in wants_of.items():
         matched: dict[Any, set[int]] = defaultdict(set)

@@ -133,75 +133,87 @@ def create_index_key(*, version: int, state: str) -> IndexKey:
     return index_key
 
 
-def active_version() -> int:
-    return next(k.version for k in index_keys() if k.state == IndexKeyState.ACTIVE)
+def active_key() -> IndexKey:
+    """The active index key, as read once per request."""
+    return next(k for k in index_keys() if k.state == IndexKeyState.ACTIVE)
 
 
-# Per process: derived HMAC keys, {(version, wrapped index key, label, kind): key}, and the active
-# index key as last read from the database. Index keys are not per person, so nothing that
-# shredding must destroy is kept here. The key material of a version never changes (a rotation
-# makes a new version), so a derived key stays right for as long as its version is live; every
-# read of the index keys drops the keys of versions no longer active or building, and a new root
-# keyring (a restart with other root keys) drops them all.
-_derived: dict[object, object] = {}
-_process: dict[str, object] = {}
+# Per process, for one root keyring: the active index key as last seen (``search_key``) and the
+# HMAC keys derived from index keys, {(version, wrapped index key, label, kind): key}. Index keys
+# are not per person, so nothing that shredding must destroy is kept here. The key material of
+# a version never changes (a rotation makes a new version), so a derived key stays right while
+# its version is live; every read of the index keys drops those of versions no longer active or
+# building. Another root keyring (a restart with other root keys, a test's settings) starts a
+# new state; the state is replaced whole, never cleared, so a thread never sees it half-reset.
+_state: dict[str, Any] = {"ring": None, "active": None, "derived": {}}
+
+
+def _current() -> dict[str, Any]:
+    global _state
+    state, ring = _state, root_keyring()
+    if state["ring"] is not ring:
+        state = _state = {"ring": ring, "active": None, "derived": {}}
+    return state
 
 
 def _seen(keys: list[IndexKey]) -> None:
     """Remember the active key for searches and forget derived keys of versions no longer live."""
+    state = _current()
     live = {(k.version, k.wrapped_key) for k in keys}
-    for cache_key in list(_derived):  # a copy: another thread may change the dict meanwhile
-        if cache_key != "ring" and cache_key[:2] not in live:
-            _derived.pop(cache_key, None)
-    _process["active"] = next(k for k in keys if k.state == IndexKeyState.ACTIVE)
-    _process["ring"] = root_keyring()
+    derived = state["derived"]
+    for cache_key in list(derived):  # a copy: another thread may change the dict meanwhile
+        if cache_key[:2] not in live:
+            derived.pop(cache_key, None)
+    # While the first index key is still being built there is none to search with yet.
+    state["active"] = next((k for k in keys if k.state == IndexKeyState.ACTIVE), state["active"])
 
 
-def search_key(*, refresh: bool = False) -> IndexKey:
+def search_key(seen: IndexKey | None = None, *, reload: bool = False) -> IndexKey:
     """The active index key as this process last saw it, for searching without reading it again.
 
-    Searches confirm it (version and wrapped key) in the same query that reads the index
-    (``search._entries``) and call this again with ``refresh=True`` when it has changed: another
-    process switched keys, re-wrapped it under a new root key, or a database was restored. Writes do
-    not use it: they read the keys once per request (``index_keys``), since they must also write
-    the entries of a key still being built.
+    A search confirms it (version and wrapped key) in the same query that reads the index
+    (``search._entries``); when that query found another active key (another process switched
+    versions or re-wrapped it, or a database was restored) the search passes it as ``seen`` and
+    repeats with it. ``reload`` reads the keys again (when that query found no active key). Writes
+    do not use this: they read the keys once per request (``index_keys``), since they must also
+    write the entries of a key still being built.
     """
-    if refresh or _process.get("ring") is not root_keyring():
+    state = _current()
+    if seen is not None:
+        state["active"] = seen
+    elif reload or state["active"] is None:
         keycache.forget(("index-keys",))
         index_keys()
-    return _process["active"]
-
-
-def hmac_key(version: int, index_label: str, kind: str) -> bytes:
-    return derived_key(next(k for k in index_keys() if k.version == version), index_label, kind)
+    return state["active"]
 
 
 def derived_key(index_key: IndexKey, index_label: str, kind: str) -> bytes:
     """The HMAC key of one (index, kind) under ``index_key``, derived once per process."""
-    ring = root_keyring()
-    if _derived.get("ring") is not ring:
-        _derived.clear()
-        _derived["ring"] = ring
+    derived = _current()["derived"]
     cache_key = (index_key.version, index_key.wrapped_key, index_label, kind)
-    key = _derived.get(cache_key)
+    key = derived.get(cache_key)
     if key is None:
         root = keycache.remembered(("index-root", index_key.version, index_key.wrapped_key), index_key.unwrap)
-        key = _derived[cache_key] = crypto.derive(root, f"kem/v1/bidx/{index_label}/{kind}".encode())
+        key = derived[cache_key] = crypto.derive(root, f"kem/v1/bidx/{index_label}/{kind}".encode())
     return key
 
 
-def digest(version: int, index_label: str, kind: str, term: str) -> int:
-    return crypto.blind_digest(hmac_key(version, index_label, kind), term, DIGEST_BITS)
+def digest(index_key: IndexKey, index_label: str, kind: str, term: str) -> int:
+    return crypto.blind_digest(derived_key(index_key, index_label, kind), term, DIGEST_BITS)
 
 
 # --- writing --------------------------------------------------------------------------------
-def entries_for(person: models.Model, versions: Iterable[int]) -> Iterator[BlindIndexEntry]:
+def entries_for(person: models.Model, keys: Iterable[IndexKey]) -> Iterator[BlindIndexEntry]:
     terms = person_terms(person)
-    for version in versions:
-        seen = {(lab, kind, digest(version, lab, kind, term)) for lab, kind, term in terms}
+    for index_key in keys:
+        seen = {(lab, kind, digest(index_key, lab, kind, term)) for lab, kind, term in terms}
         for lab, kind, value in seen:
             yield BlindIndexEntry(
-                person_key_id=person.person_key_id, version=version, field=lab, kind=kind, digest=value
+                person_key_id=person.person_key_id,
+                version=index_key.version,
+                field=lab,
+                kind=kind,
+                digest=value,
             )
 
 
@@ -211,17 +223,19 @@ def model_labels(model: type[models.Model]) -> list[str]:
 
 def index_person(person: models.Model, *, using: str | None = None) -> None:
     """Replace the person's entries (every writable version) by those of their current values."""
-    index_people([person], versions=[k.version for k in index_keys()], using=using)
+    index_people([person], keys=index_keys(), using=using)
 
 
-def index_people(people: list[models.Model], *, versions: list[int], using: str | None = None) -> None:
-    """Rewrite the entries of ``people`` (all of one model) for ``versions``, in one transaction."""
+def index_people(people: list[models.Model], *, keys: list[IndexKey], using: str | None = None) -> None:
+    """Rewrite the entries of ``people`` (all of one model) under index ``keys``, in one transaction."""
     if not people:
         return
     labels = model_labels(type(people[0]))
     with transaction.atomic(using=using):
         BlindIndexEntry.objects.using(using).filter(
-            person_key_id__in=[p.person_key_id for p in people], version__in=versions, field__in=labels
+            person_key_id__in=[p.person_key_id for p in people],
+            version__in=[k.version for k in keys],
+            field__in=labels,
         ).delete()
-        entries = [entry for person in people for entry in entries_for(person, versions)]
+        entries = [entry for person in people for entry in entries_for(person, keys)]
         BlindIndexEntry.objects.using(using).bulk_create(entries, batch_size=2000)

@@ -127,11 +127,6 @@ def parse(envelope: str) -> tuple[str, bytes]:
     return parts[1], blob
 
 
-def envelope_key_id(envelope: str) -> str:
-    """The key id named by an envelope."""
-    return parse(envelope)[0]
-
-
 def decode_root_key(text: str, *, name: str) -> bytes:
     """Decode a base64 (standard or url-safe) 32-byte key; ``ValueError`` names ``name`` only."""
     try:

@@ -112,7 +112,7 @@ def _reindex_batch(building: IndexKey, batch_size: int) -> tuple[int, int]:
             rows = rows.filter(person_key_id__gt=after)
         batch = list(rows[:batch_size])
         if batch:
-            blind.index_people(batch, versions=[building.version])
+            blind.index_people(batch, keys=[building])
             progress[key] = str(batch[-1].person_key_id)
             progress["done"] = progress.get("done", 0) + len(batch)
             building.progress = progress

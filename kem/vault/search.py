@@ -19,7 +19,7 @@
 5. Ranking: more query tokens matched first, then exact over prefix over phonetic.
 
 A search therefore costs two or three queries (the index; one or two batches of people),
-whatever the number of matches, plus two the first time after another process switched keys.
+whatever the number of matches, plus one the first time after another process switched keys.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from dataclasses import dataclass
 
 from django.db import connections, models, router
 
-from kem.vault import blind, crypto
+from kem.vault import blind
+from kem.vault.errors import VaultError
 from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState
 from kem.vault.normalise import id_canonical, name_tokens, phone_digits, phonetic_key
 
@@ -152,19 +153,25 @@ def _index_hits(tokens: list[list[Want]], *, using: str) -> dict[object, dict[in
 
     The digests are made with the active index key as this process last saw it; the query that
     reads the index also reads which key is active, and if that is another key (a rotation in
-    another process, a restored database) the digests are made again and the index read again.
+    another process, a restored database) the digests are made with that one and the index is
+    read again.
     """
-    for refresh in (False, True):
-        index_key = blind.search_key(refresh=refresh)
+    index_key = blind.search_key()
+    for _attempt in range(3):
         by_digest: dict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
         for number, wants in enumerate(tokens):
             for want in wants:
-                hmac_key = blind.derived_key(index_key, want.label, want.kind)
-                value = crypto.blind_digest(hmac_key, want.term, blind.DIGEST_BITS)
+                value = blind.digest(index_key, want.label, want.kind, want.term)
                 by_digest[(want.label, want.kind, value)].append((number, STRENGTH[want.kind]))
         rows, active = _entries(_group(by_digest), version=index_key.version, using=using)
-        if active == (index_key.version, index_key.wrapped_key):
+        if active is not None and (active.version, active.wrapped_key) == (
+            index_key.version,
+            index_key.wrapped_key,
+        ):
             break
+        index_key = blind.search_key(active, reload=active is None)
+    else:
+        raise VaultError("The active blind-index key changed during the search three times; search again.")
     hits: dict[object, dict[int, int]] = defaultdict(dict)
     for person_key_id, lab, kind, value in rows:
         best = hits[_key_of(person_key_id)]
@@ -181,9 +188,9 @@ def _key_of(person_key_id: object) -> str:
 
 def _entries(
     groups: dict[tuple[str, str], set[int]], *, version: int, using: str
-) -> tuple[list[tuple], tuple[int, str] | None]:
+) -> tuple[list[tuple], IndexKey | None]:
     """(person key id, label, kind, digest) of the entries holding the wanted digests, and the
-    (version, wrapped key) of the index key active when they were read.
+    index key active when they were read (version and wrapped key: enough to unwrap it).
 
     One SELECT per (index, kind), joined with UNION ALL: each is a seek on the composite index
     ``(field, kind, digest, version, person_key)``, which also covers the columns read. (An OR
@@ -215,7 +222,14 @@ def _entries(
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(selects), params)
         rows = cursor.fetchall()
-    active = next(((row[3], row[1]) for row in rows if row[0] is None), None)
+    active = next(
+        (
+            IndexKey(version=row[3], wrapped_key=row[1], state=IndexKeyState.ACTIVE)
+            for row in rows
+            if row[0] is None
+        ),
+        None,
+    )
     return [row for row in rows if row[0] is not None], active
 
 

@@ -44,6 +44,5 @@ def people_bulk_create(people: list[VaultPerson], *, batch_size: int = 1000) -> 
     PersonKey.objects.bulk_create(keys, batch_size=batch_size)
     model: type[models.Model] = type(people[0])
     model.objects.bulk_create(people, batch_size=batch_size)
-    versions = [k.version for k in blind.index_keys()]
-    blind.index_people(people, versions=versions)
+    blind.index_people(people, keys=blind.index_keys())
     return people

@@ -109,7 +109,7 @@ def test_unknown_root_key_raises(settings):
     wrapped = root_keyring().current.seal(b"k" * 32, context="c")
     settings.KEM_ROOT_KEY = KEY_B
     with pytest.raises(UnknownKeyError):
-        root_keyring().by_id(crypto.envelope_key_id(wrapped))
+        root_keyring().open(wrapped, context="c")
 
 
 def test_malformed_root_key_is_a_configuration_error(settings):

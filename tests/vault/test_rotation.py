@@ -107,3 +107,16 @@ def test_blind_index_digests_change_with_the_key(five):
     assert rotate_index_key()
     after = set(BlindIndexEntry.objects.values_list("field", "kind", "digest"))
     assert len(before & after) < len(before) / 2
+
+
+def test_people_can_be_written_while_the_first_index_key_is_still_being_built(register):
+    """A rotation started on a database with no index key yet: writes index into the building one."""
+    from kem.vault.rotation import _building_key
+
+    IndexKey.objects.all().delete()
+    building = _building_key()
+    assert building.state == IndexKeyState.BUILDING
+    person = register("Amina", "Rahimi")
+    assert BlindIndexEntry.objects.filter(
+        person_key_id=person.person_key_id, version=building.version
+    ).exists()
