@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from kem.models import Role
-from kem.permissions import access_for
+from kem.permissions import OBJECT_PERMS_ATTR, access_for
 
 SHEET_EDIT_DAYS = 7
 ENROLLING_ROLES = frozenset({Role.FRONT_DESK, Role.MANAGER})
@@ -41,10 +41,18 @@ def may_enrol(user: Any, centre_id: int) -> bool:
 
 
 def teaches(user: Any, course_class: Any) -> bool:
-    """A teacher at the class's centre holding the object permission on this class."""
-    return Role.TEACHER in access_for(user).roles_at(course_class.centre_id) and user.has_perm(
-        "courses.teach_class", course_class
-    )
+    """A teacher at the class's centre holding the object permission on this class.
+
+    The answer is remembered on the user object (one request), like ``access_for``: a page asks
+    it several times and django-guardian would query each time. ``forget_access`` drops it.
+    """
+    if Role.TEACHER not in access_for(user).roles_at(course_class.centre_id):
+        return False
+    answers = user.__dict__.setdefault(OBJECT_PERMS_ATTR, {})
+    key = ("courses.teach_class", course_class.pk)
+    if key not in answers:
+        answers[key] = user.has_perm("courses.teach_class", course_class)
+    return answers[key]
 
 
 def may_see_class(user: Any, course_class: Any) -> bool:
@@ -64,6 +72,8 @@ def may_take_attendance(user: Any, lesson: Any, *, today: dt.date | None = None)
 
 
 def may_record_results(user: Any, course_class: Any) -> bool:
+    """The class's teacher and the centre's manager open its sheets and results; the front desk,
+    who may look at the class, may not (a 403)."""
     return may_manage_classes(user, course_class.centre_id) or teaches(user, course_class)
 
 
@@ -72,12 +82,6 @@ def may_issue_certificates(user: Any, course_class: Any) -> bool:
 
 
 # --- engineer B: attendance sheets, results, certificates ------------------------------------
-
-
-def may_open_sheet(user: Any, course_class: Any) -> bool:
-    """The class's teacher and the centre's manager open its sheets and results; the front desk,
-    who may look at the class, may not (a 403)."""
-    return may_manage_classes(user, course_class.centre_id) or teaches(user, course_class)
 
 
 def sheet_lock(user: Any, lesson: Any, *, today: dt.date | None = None) -> str:

@@ -66,9 +66,14 @@ def access_for(user) -> CentreAccess:
     return access
 
 
+# Where apps remember object-permission answers for one request's user (``courses.policy.teaches``).
+OBJECT_PERMS_ATTR = "_kem_object_perms"
+
+
 def forget_access(user) -> None:
-    """Drop the remembered answer after memberships change."""
+    """Drop the remembered answers after memberships or object permissions change."""
     user.__dict__.pop("_kem_access", None)
+    user.__dict__.pop(OBJECT_PERMS_ATTR, None)
     for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
         user.__dict__.pop(attr, None)
 

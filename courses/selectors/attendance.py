@@ -98,7 +98,7 @@ def _class_checked(user: Any, course_class: CourseClass) -> None:
         raise PermissionDenied
     if not policy.may_see_class(user, course_class):
         raise Http404
-    if not policy.may_open_sheet(user, course_class):
+    if not policy.may_record_results(user, course_class):
         raise PermissionDenied
 
 
@@ -274,7 +274,7 @@ def sheet_enrolment_ids(lesson: Lesson) -> list[int]:
 def lesson_sheet(*, lesson: Lesson, user: Any, request: HttpRequest | None = None) -> list[SheetRow]:
     """The lesson's sheet in name order: each learner's name (traced), level and mark (present
     when none is saved yet). Three queries however many learners."""
-    if not policy.may_open_sheet(user, lesson.course_class):
+    if not policy.may_record_results(user, lesson.course_class):
         raise PermissionDenied
     enrolments = list(_roster(lesson.course_class))
     marks = dict(Attendance.objects.filter(lesson=lesson).values_list("enrolment_id", "mark"))
@@ -373,7 +373,7 @@ def absent_streaks(
 ) -> list[FollowUp]:
     """Enrolled learners of the class absent from each of its last ``n`` taken lessons, for the
     teacher to follow up (names traced). Nothing for a user who does not keep the class's sheets."""
-    if not policy.may_open_sheet(user, course_class):
+    if not policy.may_record_results(user, course_class):
         return []
     return _followups([course_class], user=user, n=n, request=request)
 
@@ -405,7 +405,7 @@ def roster_rows(
 ) -> list[RosterRow]:
     """The class's learners in name order with attendance figures, whether they are on an absent
     streak, and their certificate if any (names traced as ``action``). Six queries however many."""
-    if not policy.may_open_sheet(user, course_class):
+    if not policy.may_record_results(user, course_class):
         raise PermissionDenied
     enrolments = list(_roster(course_class).select_related("certificate"))
     for enrolment in enrolments:

@@ -370,3 +370,24 @@ def test_only_the_centres_manager_closes_days(officer, other_manager, athens):
     for user in (officer, other_manager):
         with pytest.raises(PermissionDenied):
             closed_day_add(centre=athens, date=dt.date(2027, 3, 10), reason="", by=user)
+
+
+def test_whether_a_teacher_teaches_a_class_is_asked_of_guardian_once_per_request(
+    teacher, course_class, django_assert_num_queries
+):
+    from courses.policy import may_record_results
+
+    assert teaches(teacher, course_class)  # reads the memberships and the object permission
+    with django_assert_num_queries(0):
+        assert teaches(teacher, course_class)
+        assert may_record_results(teacher, course_class)
+
+
+def test_a_remembered_answer_lasts_until_forget_access(manager, make_class, teacher, other_teacher):
+    """Like ``access_for``: remembered on the user object (one request), dropped by forget_access,
+    which ``class_set_teachers`` calls for every teacher it adds or removes."""
+    course_class = make_class(teacher=teacher)
+    assert teaches(teacher, course_class)
+    class_set_teachers(course_class=course_class, teachers=[other_teacher], by=manager)
+    forget_access(teacher)
+    assert not teaches(teacher, course_class)
