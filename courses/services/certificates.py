@@ -128,6 +128,13 @@ def certificate_revoke(*, certificate: Certificate, by: Any) -> Certificate:
 # --- PDFs --------------------------------------------------------------------------------------
 
 
+def holder_fields(certificate: Certificate) -> list[str]:
+    """The sealed fields a printed or verified certificate shows, for the access log."""
+    return ["certificate.holder_name"] + (
+        ["certificate.holder_name_latin"] if certificate.holder_name_latin else []
+    )
+
+
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The certificate as a one-page PDF (Greek and English). The caller traces the reveal."""
     out = io.BytesIO()
@@ -182,7 +189,7 @@ def certificates_build_batch(job: DownloadJob, progress: Callable[[int], None]) 
         accesses=[
             Access(
                 subject=c.enrolment.beneficiary,
-                fields=("certificate.holder_name",),
+                fields=tuple(holder_fields(c)),
                 centre_id=course_class.centre_id,
                 role=role,
             )

@@ -145,7 +145,7 @@ def certificate_pdf(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         user=request.user,
         action=certificate_services.PRINT_ACTION,
         subject=certificate.enrolment.beneficiary,
-        fields=["certificate.holder_name"],
+        fields=certificate_services.holder_fields(certificate),
         centre=certificate.enrolment.course_class.centre,
         role=role_at(request.user, centre_id),
         request=request,

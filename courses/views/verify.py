@@ -22,6 +22,7 @@ from django_ratelimit.decorators import ratelimit
 
 from courses.forms.attendance import VerifyForm
 from courses.selectors.certificates import VERIFIED_ACTION, VERIFIER, certificate_by_code
+from courses.services.certificates import holder_fields
 from kem.access_log import access_record, client_ip
 
 RATE_GROUP = "courses.certificate-verify"
@@ -61,8 +62,7 @@ def _answer(request: HttpRequest, form: VerifyForm, code: str | None) -> HttpRes
                 actor=VERIFIER,
                 action=VERIFIED_ACTION,
                 subject=certificate.enrolment.beneficiary,
-                fields=["certificate.holder_name"]
-                + (["certificate.holder_name_latin"] if certificate.holder_name_latin else []),
+                fields=holder_fields(certificate),
                 centre=course_class.centre,
                 request=request,
             )

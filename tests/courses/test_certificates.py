@@ -227,10 +227,11 @@ def test_the_teacher_fetches_the_pdf_and_the_look_is_traced(client, graduate, te
     assert "Αμίνα Γιουσούφ" in _text(response.content)
     assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}
     event = AccessEvent.objects.get(action=PRINT_ACTION)
+    assert certificate.holder_name_latin  # printed under the name, so logged with it
     assert (event.user, event.subject_id, event.fields) == (
         teacher,
         graduate.beneficiary_id,
-        ["certificate.holder_name"],
+        ["certificate.holder_name", "certificate.holder_name_latin"],
     )
 
 
