@@ -107,8 +107,17 @@ def downloads_dir() -> Path:
 
 @contextmanager
 def new_file(suffix: str) -> Iterator[tuple[str, IO[bytes]]]:
-    """Open a new owner-only file under a random name; yields (name, binary file)."""
+    """Open a new owner-only file under a random name; yields (name, binary file).
+
+    If the block raises, the file is deleted: a half-made export or batch of certificates holds
+    names, and the retry writes a new file anyway.
+    """
     name = f"{secrets.token_hex(20)}.{suffix}"
-    fd = os.open(downloads_dir() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        yield name, out
+    path = downloads_dir() / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield name, out
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise

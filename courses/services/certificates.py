@@ -27,7 +27,7 @@ from courses.models import Certificate, CourseClass, Enrolment, EnrolmentStatus
 from courses.selectors.attendance import attendance_figures
 from courses.selectors.certificates import printable_certificates
 from kem.access_log import ACTION_LABELS, Access, access_record_many, role_at
-from kem.downloads import DownloadJob, downloads_dir, new_file
+from kem.downloads import DownloadJob, new_file
 from kem.models import Centre
 
 PRINT_ACTION = "courses.certificate.printed"
@@ -174,14 +174,8 @@ def certificates_build_batch(job: DownloadJob, progress: Callable[[int], None]) 
     )
     if not certificates:
         raise ValidationError(_("This class has no certificates to print."), code="no_certificates")
-    with new_file("pdf") as (stored_name, out):
-        try:
-            _draw_batch(out, certificates, title=str(course_class), progress=progress)
-        except BaseException:
-            # No half-made file (with names in it) is left behind for the retry or anyone else.
-            out.close()
-            (downloads_dir() / stored_name).unlink(missing_ok=True)
-            raise
+    with new_file("pdf") as (stored_name, out):  # deleted again if drawing fails
+        _draw_batch(out, certificates, title=str(course_class), progress=progress)
     role = role_at(job.created_by, course_class.centre_id)
     access_record_many(
         user=job.created_by,

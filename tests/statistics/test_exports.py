@@ -22,6 +22,7 @@ from kem.demo_people import amka_for
 from kem.downloads import DownloadJob, DownloadKind, DownloadStatus
 from kem.models import Membership, Role
 from kem.services.downloads import download_build, download_start
+from kem.statistics import exports
 from kem.statistics.exports import (
     CentreSection,
     Report,
@@ -267,6 +268,24 @@ REPORTS = [
     {"kind": "breakdown", "measure": "served", "rows": "municipality", "cols": "age_band"},
     {"kind": "breakdown", "measure": "sessions", "rows": "month", "cols": "legal_status"},
 ]
+
+
+def test_an_export_that_fails_while_writing_leaves_no_file(
+    manager, athens, distinctive_people, settings, tmp_path, monkeypatch
+):
+    settings.MEDIA_ROOT = tmp_path
+
+    def half_written(out, built, tables, progress):
+        out.write(b"nationality,count\n")
+        raise OSError("disk full")
+
+    monkeypatch.setitem(exports.WRITERS, "csv", half_written)
+
+    with pytest.raises(OSError, match="disk full"):
+        run_export(manager, fmt="csv", centre=athens)
+
+    assert list((tmp_path / "private" / "downloads").iterdir()) == []
+    assert DownloadJob.objects.get().stored_name == ""
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
