@@ -10,20 +10,25 @@
    query of their own (they are made again if another process switched keys). The people are
    ranked by what matched in the index, and at most ``limit * OPEN_FACTOR`` are candidates.
 4. Candidates are fetched through the caller's queryset (which scopes to the user's centres),
-   best index evidence first, in at most two batches: the first holds ``limit + limit // 4``
-   of them. Each is opened and re-checked against its plaintext, which drops the false
-   candidates of truncated digests. The index score is an upper bound of the re-checked score
-   (a re-check can only drop matches), so once ``limit`` confirmed people score at least as
-   high as the best unopened candidate could, the rest are not opened; and within a person,
-   fields are opened only until the query is confirmed as strongly as the index allows.
+   best index evidence first, in at most three batches. Each is opened and re-checked against
+   its plaintext, which drops the false candidates of truncated digests. The index score is an
+   upper bound of the re-checked score (a re-check can only drop matches), so once ``limit``
+   confirmed people score at least as high as the best unopened candidate could, the rest are
+   not opened; and within a person, fields are opened only until the query is confirmed as
+   strongly as the index allows. The first batch holds ``limit + limit // 10`` candidates (a
+   few false ones are usual at 100,000 people); a second, if needed, what is still missing,
+   scaled by the share of candidates that held up so far; a third, all that remain. Opening a
+   candidate costs more than a query (a key to unwrap, fields to open), so a small second
+   batch is cheaper than a generous first one.
 5. Ranking: more query tokens matched first, then exact over prefix over phonetic.
 
-A search therefore costs two or three queries (the index; one or two batches of people),
+A search therefore costs two to four queries (the index; one to three batches of people),
 whatever the number of matches, plus one the first time after another process switched keys.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections import defaultdict
@@ -38,7 +43,8 @@ from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState
 from kem.vault.normalise import id_canonical, name_tokens, phone_digits, phonetic_key
 
 OPEN_FACTOR = 4
-FIRST_BATCH_EXTRA = 4  # the first batch opens limit + limit // FIRST_BATCH_EXTRA candidates
+FIRST_BATCH_EXTRA = 10  # the first batch opens limit + limit // FIRST_BATCH_EXTRA candidates
+MAX_BATCHES = 3  # of people; the last one opens every candidate left
 STRENGTH = {blind.TOKEN: 3, blind.PREFIX: 2, blind.PHONETIC: 1, blind.PHONE: 3, blind.ID: 3}
 _NUMBER_PUNCTUATION = re.compile(r"[\s\-+().]")
 
@@ -79,7 +85,10 @@ def search_people(query: str, *, queryset: models.QuerySet, limit: int = 50) -> 
     recheck = _rechecker(model, tokens)
     confirmed: list[Candidate] = []
     start = 0
-    for size in (limit + limit // FIRST_BATCH_EXTRA, len(bounds)):
+    size = limit + limit // FIRST_BATCH_EXTRA
+    for number in range(1, MAX_BATCHES + 1):
+        if number == MAX_BATCHES:
+            size = len(bounds) - start
         batch = [pk for _, pk in bounds[start : start + size]]
         start += len(batch)
         if not batch:
@@ -100,7 +109,25 @@ def search_people(query: str, *, queryset: models.QuerySet, limit: int = 50) -> 
             len(confirmed) >= limit and confirmed[limit - 1].score >= bounds[start][0]
         ):
             break
+        size = _next_batch_size(confirmed, opened=start, rest=bounds[start:], limit=limit)
     return confirmed[:limit]
+
+
+def _next_batch_size(
+    confirmed: list[Candidate], *, opened: int, rest: list[tuple[tuple[int, int], object]], limit: int
+) -> int:
+    """How many more candidates to open after a batch that did not settle the search.
+
+    Short of ``limit`` people: what is missing, divided by the share of the candidates opened so
+    far that held up, and a quarter more. Otherwise (enough people, but a re-check lowered some
+    scores): every candidate whose index score beats the ``limit``-th confirmed score.
+    """
+    missing = limit - len(confirmed)
+    if missing > 0:
+        held_up = max(len(confirmed), 1) / opened
+        return math.ceil(missing / held_up * 1.25)
+    floor = confirmed[limit - 1].score
+    return sum(1 for bound, _pk in rest if bound > floor)
 
 
 def _by_score(item: tuple[tuple[int, int], object]) -> tuple[int, int]:

@@ -9,6 +9,7 @@ import pytest
 
 from kem.models import Beneficiary
 from kem.vault import blind, crypto, key_cache, rotation
+from kem.vault import search as search_module
 from kem.vault.models import IndexKey, IndexKeyState
 from kem.vault.search import search_people
 from kem.vault.services import people_bulk_create
@@ -75,12 +76,59 @@ def test_enough_confirmed_people_in_the_first_batch_stop_the_search(centre, djan
         assert len(search("Ali", limit=8)) == 8
 
 
-def test_false_candidates_take_at_most_one_more_batch(centre, monkeypatch, django_assert_max_num_queries):
+def test_false_candidates_take_at_most_two_more_batches(centre, monkeypatch, django_assert_max_num_queries):
     monkeypatch.setattr(blind, "DIGEST_BITS", 1)  # every digest collides: most candidates are false
     people(centre, 30, given="Omar")  # within the cap of limit * OPEN_FACTOR candidates
     target = people(centre, 1, given="Zainab")[0]
-    with key_cache(), django_assert_max_num_queries(3):  # the index, then at most two batches of people
+    with key_cache(), django_assert_max_num_queries(4):  # the index, then at most three batches of people
         assert [c.person.pk for c in search("Zainab", limit=10)] == [target.pk]
+
+
+def test_false_candidates_are_made_up_for_without_opening_every_other(centre, monkeypatch):
+    real = crypto.blind_digest
+    collide = {"omar": 7, "zainab": 7, "qasimi": 11, "nur": 11}  # as truncated digests may
+    monkeypatch.setattr(
+        crypto, "blind_digest", lambda key, term, bits: collide.get(term) or real(key, term, bits)
+    )
+    people_bulk_create(
+        [Beneficiary(registering_centre=centre, given_name="Omar", family_name="Qasimi") for _ in range(6)]
+    )
+    people(centre, 40, given="Zainab")
+    rechecked = []
+    real_rechecker = search_module._rechecker
+
+    def counting_rechecker(model, tokens):
+        recheck = real_rechecker(model, tokens)
+        return lambda person, bound: rechecked.append(person) or recheck(person, bound)
+
+    monkeypatch.setattr(search_module, "_rechecker", counting_rechecker)
+    with key_cache():
+        found = search("Zainab Nur", limit=10)
+
+    assert [c.person.given_name for c in found] == ["Zainab"] * 10
+    # The six false candidates seem to match both words, so they rank first and all fall in the
+    # first batch of 11 with 5 people who hold up. Still 5 missing, at 5 held up out of 11: a
+    # second batch of ceil(5 / (5 / 11) * 1.25) = 14, not all 29 of the 40 candidates left.
+    assert len(rechecked) == 11 + 14
+
+
+@pytest.mark.parametrize(
+    ("held_up", "opened", "expected"),
+    [
+        (9, 11, 2),  # 1 missing, 9 of 11 held up: ceil(1 / (9 / 11) * 1.25)
+        (5, 11, 14),  # 5 missing: ceil(5 / (5 / 11) * 1.25)
+        (0, 11, 138),  # nothing held up: as if one had, so a large batch (the cap bounds it)
+    ],
+)
+def test_the_next_batch_is_what_is_missing_scaled_by_how_many_held_up(held_up, opened, expected):
+    confirmed = [search_module.Candidate(person=None, tokens_matched=1, strength=3)] * held_up
+    assert search_module._next_batch_size(confirmed, opened=opened, rest=[], limit=10) == expected
+
+
+def test_with_enough_people_the_next_batch_is_the_candidates_that_could_still_rank_higher():
+    confirmed = [search_module.Candidate(person=None, tokens_matched=1, strength=s) for s in (3, 3, 1)]
+    rest = [((1, 3), "a"), ((1, 2), "b"), ((1, 1), "c"), ((1, 1), "d")]
+    assert search_module._next_batch_size(confirmed, opened=4, rest=rest, limit=3) == 2
 
 
 def test_stopping_early_keeps_the_best_ranked(centre):
