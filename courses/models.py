@@ -424,6 +424,17 @@ class AttendanceMark(models.TextChoices):
 ATTENDED_MARKS = frozenset({AttendanceMark.PRESENT, AttendanceMark.LATE})
 
 
+def attendance_rate(attended: int, held: int) -> Decimal | None:
+    """Lessons attended over lessons held, in percent to two decimals; None before any is held.
+
+    The one rule behind every attendance figure: the class page, the teacher's pages, the result
+    rule and the certificate (pages show it to one decimal).
+    """
+    if not held:
+        return None
+    return (Decimal(attended) * 100 / Decimal(held)).quantize(Decimal("0.01"))
+
+
 class Attendance(models.Model):
     """One learner's mark on one lesson."""
 

@@ -49,6 +49,7 @@ from courses.models import (
     EnrolmentStatus,
     Lesson,
     LessonStatus,
+    attendance_rate,
 )
 from courses.selectors.classes import taught_classes
 from kem.access_log import ACTION_LABELS, Access, access_record_many, role_at
@@ -171,10 +172,15 @@ class AttendanceFigures:
     hours: Decimal
 
     @property
+    def rate(self) -> Decimal | None:
+        """What pages show: None (a dash, not a red 0%) while no lesson has been held."""
+        return attendance_rate(self.attended, self.held)
+
+    @property
     def percent(self) -> Decimal:
-        if not self.held:
-            return Decimal("0.00")
-        return (Decimal(self.attended) * 100 / Decimal(self.held)).quantize(Decimal("0.01"))
+        """What the result rule and the certificate use: no lesson held counts as 0%."""
+        rate = self.rate
+        return Decimal("0.00") if rate is None else rate
 
 
 def attendance_figures(

@@ -36,6 +36,7 @@ from courses.models import (
     EnrolmentStatus,
     Lesson,
     LessonStatus,
+    attendance_rate,
 )
 from courses.policy import (
     CLASS_VIEWING_ROLES,
@@ -279,12 +280,11 @@ def class_roster(
     for enrolment in enrolments:
         name, fields = learner_name(enrolment.beneficiary)
         people.append((enrolment.beneficiary, fields))
-        percent = (Decimal(enrolment.attended * 100) / held).quantize(Decimal("0.1")) if held else None
         row = RosterRow(
             enrolment_id=enrolment.pk,
             name=name,
             level=enrolment.get_placement_level_display(),
-            attendance_percent=percent,
+            attendance_percent=attendance_rate(enrolment.attended, held),
         )
         if full:
             row = RosterRow(

@@ -190,6 +190,37 @@ def test_the_teacher_sees_the_class_attendance_rates(
     assert f'data-enrolment="{amina.pk}" data-percent="50.00"' in response.content.decode()
 
 
+def test_the_class_page_and_the_attendance_page_show_one_rate_to_one_decimal(
+    client, teacher, course_class, lesson_on, amina, manager
+):
+    for days_ago, mark in ((3, AttendanceMark.PRESENT), (2, AttendanceMark.ABSENT), (1, AttendanceMark.LATE)):
+        attendance_record(
+            lesson=lesson_on(course_class, TODAY - days_ago * DAY), marks={amina.pk: mark}, by=manager
+        )
+    client.force_login(teacher)
+
+    pages = {
+        url: client.get(reverse(url, args=[course_class.pk])).content.decode()
+        for url in ("class-attendance", "class-detail")
+    }
+
+    # 2 of 3 lessons (late counts as attended), written the Greek way.
+    for url, page in pages.items():
+        assert 'data-field="attendance">66,7%</td>' in page, url
+    # Under the course's 80%: marked on the teacher's attendance page, not on the class page.
+    assert '<td class="num below-threshold" data-field="attendance">66,7%' in pages["class-attendance"]
+    assert "below-threshold" not in pages["class-detail"]
+
+
+def test_before_any_lesson_is_held_the_rate_is_a_dash_not_a_red_zero(client, teacher, course_class, amina):
+    client.force_login(teacher)
+
+    for url in ("class-attendance", "class-detail"):
+        page = client.get(reverse(url, args=[course_class.pk])).content.decode()
+        assert '<td class="num" data-field="attendance">—</td>' in page, url
+        assert "0,00%" not in page and "below-threshold" not in page
+
+
 def test_the_front_desk_gets_403_on_the_class_attendance(client, officer, course_class):
     client.force_login(officer)
 
