@@ -36,7 +36,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from courses import policy
@@ -51,7 +50,7 @@ from courses.models import (
     LessonStatus,
     attendance_rate,
 )
-from courses.selectors.classes import taught_classes
+from courses.selectors.classes import learner_name, taught_classes
 from kem.access_log import ACTION_LABELS, Access, access_record_many, role_at
 from kem.models import Centre, Role
 from kem.permissions import access_for
@@ -61,7 +60,6 @@ SHEET_READ_ACTION = "courses.attendance_sheet.read"
 ROSTER_READ_ACTION = "courses.class_attendance.read"
 RESULTS_READ_ACTION = "courses.results.read"
 FOLLOWUP_READ_ACTION = "courses.followup.read"
-NAME_FIELDS = ("name",)
 # Absent this many held lessons in a row: listed for follow-up.
 STREAK = 3
 ROSTER_STATUSES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.GRADUATED)
@@ -231,11 +229,9 @@ def _open_names(
     role = role_at(user, centre_id)
     for enrolment in enrolments:
         person = enrolment.beneficiary
-        if person.is_shredded:
-            names[enrolment.pk] = _("(erased)")
-            continue
-        names[enrolment.pk] = person.display_name
-        accesses.append(Access(subject=person, fields=NAME_FIELDS, centre_id=centre_id, role=role))
+        names[enrolment.pk], fields = learner_name(person)
+        if fields:  # the sealed fields the name showed, as the class page records them
+            accesses.append(Access(subject=person, fields=fields, centre_id=centre_id, role=role))
     access_record_many(user=user, action=action, accesses=accesses, request=request)
     return names
 
