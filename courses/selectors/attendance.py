@@ -50,8 +50,8 @@ from courses.models import (
     LessonStatus,
     attendance_rate,
 )
-from courses.selectors.classes import learner_name, taught_classes
-from kem.access_log import ACTION_LABELS, Access, access_record_many, role_at
+from courses.selectors.classes import open_learner_names, taught_classes
+from kem.access_log import ACTION_LABELS
 from kem.models import Centre, Role
 from kem.permissions import access_for
 from kem.selectors.staff import PanelPart, home_panel_part
@@ -212,30 +212,6 @@ def attendance_percent(*, enrolment: Enrolment, today: dt.date | None = None) ->
     return figures[enrolment.pk].percent
 
 
-# --- names -------------------------------------------------------------------------------------
-
-
-def _open_names(
-    enrolments: Iterable[Enrolment],
-    *,
-    user: Any,
-    centre_id: int,
-    action: str,
-    request: HttpRequest | None,
-) -> dict[int, str]:
-    """The learners' names opened (person keys must come joined), traced in one INSERT."""
-    names: dict[int, str] = {}
-    accesses: list[Access] = []
-    role = role_at(user, centre_id)
-    for enrolment in enrolments:
-        person = enrolment.beneficiary
-        names[enrolment.pk], fields = learner_name(person)
-        if fields:  # the sealed fields the name showed, as the class page records them
-            accesses.append(Access(subject=person, fields=fields, centre_id=centre_id, role=role))
-    access_record_many(user=user, action=action, accesses=accesses, request=request)
-    return names
-
-
 def _roster(course_class: CourseClass) -> QuerySet[Enrolment]:
     return (
         Enrolment.objects.on_roster()
@@ -280,7 +256,7 @@ def lesson_sheet(*, lesson: Lesson, user: Any, request: HttpRequest | None = Non
         raise PermissionDenied
     enrolments = list(_roster(lesson.course_class))
     marks = dict(Attendance.objects.filter(lesson=lesson).values_list("enrolment_id", "mark"))
-    names = _open_names(
+    names = open_learner_names(
         enrolments,
         user=user,
         centre_id=lesson.course_class.centre_id,
@@ -355,7 +331,7 @@ def _followups(
     followups: list[FollowUp] = []
     for centre_id in {by_class[e.course_class_id].centre_id for e in enrolments}:
         here = [e for e in enrolments if by_class[e.course_class_id].centre_id == centre_id]
-        names = _open_names(
+        names = open_learner_names(
             here, user=user, centre_id=centre_id, action=FOLLOWUP_READ_ACTION, request=request
         )
         followups += [
@@ -414,7 +390,7 @@ def roster_rows(
         enrolment.course_class = course_class  # the rules read the course through it
     figures = attendance_figures(course_class=course_class, enrolment_ids=[e.pk for e in enrolments])
     streaks = _streaks([course_class.pk], n=n, today=timezone.localdate())
-    names = _open_names(
+    names = open_learner_names(
         enrolments, user=user, centre_id=course_class.centre_id, action=action, request=request
     )
     rows = [

@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 
 from courses.models import ClassStatus, Enrolment, EnrolmentStatus
 from courses.policy import may_enrol
-from courses.selectors.classes import LISTED_ACTION, class_viewing_centre_ids, learner_name
-from kem.access_log import Access, access_record_many, role_at
+from courses.selectors.classes import class_viewing_centre_ids, open_learner_names
 from kem.models import Beneficiary, Centre, Role
 from kem.permissions import access_for
 from kem.selectors.staff import PanelPart, home_panel_part
@@ -65,19 +64,9 @@ def waiting_list_news(*, centre: Centre, user: Any) -> dict[str, Any]:
         else []
     )
     let_go = list(rows.filter(let_go_q).order_by("-ended_at", "pk")[:SHOWN]) if counts["let_go_count"] else []
-    accesses = []
+    names = open_learner_names([*promoted, *let_go], user=user, centre_id=centre.pk)
     for enrolment in [*promoted, *let_go]:
-        enrolment.person_name, fields = learner_name(enrolment.beneficiary)
-        if fields:
-            accesses.append(
-                Access(
-                    subject=enrolment.beneficiary,
-                    fields=fields,
-                    centre_id=centre.pk,
-                    role=role_at(user, centre.pk),
-                )
-            )
-    access_record_many(user=user, action=LISTED_ACTION, accesses=accesses)
+        enrolment.person_name = names[enrolment.pk]
     return {"promoted": promoted, "let_go": let_go, **counts}
 
 
