@@ -6,7 +6,7 @@ import polib
 import pytest
 from django.utils.translation import trans_real
 
-from kem.models import Role
+from kem.models import Discipline, Role
 from tests.browser import browser, page  # noqa: F401 - the shared Chromium fixtures
 from tests.factories import CentreFactory, staff
 
@@ -62,6 +62,21 @@ def officer(make_staff, athens):
 @pytest.fixture
 def analyst(make_staff, athens):
     return make_staff(Role.ANALYST, athens)
+
+
+@pytest.fixture
+def social_worker(make_staff, athens):
+    return make_staff(Role.COUNSELLOR, athens, Discipline.SOCIAL)
+
+
+@pytest.fixture
+def teacher(make_staff, athens):
+    return make_staff(Role.TEACHER, athens)
+
+
+@pytest.fixture
+def dpo(make_staff, athens):
+    return make_staff(Role.DPO, athens)
 
 
 @pytest.fixture(autouse=True)

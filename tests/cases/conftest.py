@@ -24,23 +24,8 @@ def lawyer(make_staff, athens):
 
 
 @pytest.fixture
-def social_worker(make_staff, athens):
-    return make_staff(Role.COUNSELLOR, athens, Discipline.SOCIAL)
-
-
-@pytest.fixture
 def career_counsellor(make_staff, athens):
     return make_staff(Role.COUNSELLOR, athens, Discipline.EMPLOYMENT)
-
-
-@pytest.fixture
-def teacher(make_staff, athens):
-    return make_staff(Role.TEACHER, athens)
-
-
-@pytest.fixture
-def dpo(make_staff, athens):
-    return make_staff(Role.DPO, athens)
 
 
 @pytest.fixture

@@ -5,23 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kem import services
-from kem.models import Discipline, Role
+from kem.models import Role
 from referrals.models import Organisation, OrganisationType, PartnerService, Referral, ServiceCategory
-
-
-@pytest.fixture
-def social_worker(make_staff, athens):
-    return make_staff(Role.COUNSELLOR, athens, Discipline.SOCIAL)
-
-
-@pytest.fixture
-def teacher(make_staff, athens):
-    return make_staff(Role.TEACHER, athens)
-
-
-@pytest.fixture
-def dpo(make_staff, athens):
-    return make_staff(Role.DPO, athens)
 
 
 @pytest.fixture
