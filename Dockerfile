@@ -13,6 +13,7 @@ COPY kem ./kem
 COPY cases ./cases
 COPY courses ./courses
 COPY referrals ./referrals
+COPY reports ./reports
 COPY locale ./locale
 COPY manage.py ./
 RUN pip install --no-cache-dir . \

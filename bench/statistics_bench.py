@@ -283,9 +283,9 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from kem.models import Beneficiary, Centre
-    from kem.statistics.disclosure import protect
-    from kem.statistics.report import breakdown, esf_indicators, headline
-    from kem.statistics.types import Scope
+    from reports.disclosure import protect
+    from reports.report import breakdown, esf_indicators, headline
+    from reports.types import Scope
 
     present = Beneficiary.objects.count()
     if args.rebuild or present != args.people:

@@ -200,7 +200,7 @@ class Session(SealedModel):
         indexes = [
             models.Index(fields=["counsellor", "starts_at"], name="session_counsellor_time"),
             models.Index(fields=["case", "starts_at"], name="session_case_time"),
-            # Statistics (kem/statistics): the held sessions of a period, read from the index alone.
+            # Statistics (reports): the held sessions of a period, read from the index alone.
             models.Index(
                 fields=["starts_at"],
                 include=["case"],

@@ -5,8 +5,8 @@ from rest_framework.routers import DefaultRouter
 from cases import api as cases_api
 from courses import api as courses_api
 from kem import api as kem_api
-from kem.statistics import api as statistics_api
 from referrals import api as referrals_api
+from reports import api as statistics_api
 
 router = DefaultRouter()
 kem_api.register(router)

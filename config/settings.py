@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "cases",
     "courses",
     "referrals",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -304,7 +305,7 @@ LOGGING = {
 
 # --- KEM ------------------------------------------------------------------------------------
 KEM_SUPPRESSION_THRESHOLD = env.int("KEM_SUPPRESSION_THRESHOLD", 9, minimum=1)
-# --- statistics (engineer C): the label of suppressed counts ("" = "<threshold+1>", e.g. "<10"),
+# Statistics: the label of suppressed counts ("" = "<threshold+1>", e.g. "<10"),
 # and how long computed figures are cached: closed periods (ended before today) and running ones.
 KEM_SUPPRESSION_LABEL = env.str("KEM_SUPPRESSION_LABEL", "")
 KEM_STATISTICS_CACHE_SECONDS = env.int("KEM_STATISTICS_CACHE_SECONDS", 6 * 3600, minimum=0)

@@ -12,7 +12,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("referrals.urls")),
     path("", include("courses.urls")),
-    path("", include("kem.statistics.urls")),
+    path("", include("reports.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),

@@ -81,9 +81,6 @@ def may_issue_certificates(user: Any, course_class: Any) -> bool:
     return may_record_results(user, course_class)
 
 
-# --- engineer B: attendance sheets, results, certificates ------------------------------------
-
-
 def sheet_lock(user: Any, lesson: Any, *, today: dt.date | None = None) -> str:
     """Why ``user`` may not (or no longer) change the lesson's sheet, as a code; "" if they may.
 
@@ -108,7 +105,6 @@ def may_revoke_certificates(user: Any, course_class: Any) -> bool:
     return may_manage_classes(user, course_class.centre_id)
 
 
-# --- engineer D (issue 8): network analysts ------------------------------------------------------
 def sees_aggregates_only(user: Any, course_class: Any) -> bool:
     """A network analyst of the class's centre who does not otherwise see the class: the fetch
     helpers answer 403 outright, since an analyst sees aggregates only and never a person."""

@@ -13,9 +13,5 @@ class KemConfig(AppConfig):
         import kem.selectors.people  # noqa: F401
         from kem.roles import sync_role_groups
 
-        # Statistics: cached figures are invalidated by signals of the activity models; the
-        # manager's and analyst's home panels show the headline figures.
-        from kem.statistics import cache, panels  # noqa: F401
-
         # Role groups and their model permissions follow the code, not hand edits in the admin.
         post_migrate.connect(sync_role_groups, sender=self)

@@ -256,7 +256,7 @@ class Referral(SealedModel):
         indexes = [
             models.Index(fields=["centre", "status"], name="referral_centre_status"),
             models.Index(fields=["status", "follow_up_on"], name="referral_follow_up"),
-            # Statistics (kem/statistics): the referrals a centre sent in a period.
+            # Statistics (reports): the referrals a centre sent in a period.
             models.Index(fields=["centre", "sent_at"], name="referral_centre_sent"),
         ]
 

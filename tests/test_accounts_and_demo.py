@@ -81,14 +81,14 @@ def test_seed_demo_refuses_outside_demo_mode(settings):
 def test_seed_demo_registers_made_up_people_once_per_centre(settings):
     from kem.demo_people import PEOPLE
     from kem.models import Beneficiary
-    from kem.statistics.demo import DEMO_PEOPLE
     from kem.vault.search import search_people
+    from reports.demo import DEMO_PEOPLE
 
     settings.DEMO_MODE = True
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
 
-    # The made-up people of the pages, plus the statistics demo's crowd (kem/statistics/demo.py).
+    # The made-up people of the pages, plus the statistics demo's crowd (reports/demo.py).
     assert Beneficiary.objects.count() == 2 * (len(PEOPLE) + DEMO_PEOPLE)
     athens = Centre.objects.get(name_en=CENTRES[0]["name_en"])
     found = search_people("Ραχίμι", queryset=Beneficiary.objects.filter(registering_centre=athens))

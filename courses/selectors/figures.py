@@ -5,7 +5,7 @@ A class belongs to a period when its dates overlap the period. Counts are of enr
 taken, ``enrolled_at`` set; a person who only waited is not one) unless named otherwise. Every
 figure is computed in the database in a fixed number of queries (five), whatever the number of
 classes, and nothing here names a person. Scoping to what a user may see is the caller's job
-(``kem.statistics.scope.scope_for``).
+(``reports.scope.scope_for``).
 """
 
 from __future__ import annotations

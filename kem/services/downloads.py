@@ -21,7 +21,7 @@ from kem.downloads import DownloadJob, DownloadKind, DownloadStatus
 
 BUILDERS: dict[str, str] = {
     DownloadKind.CERTIFICATES: "courses.services.certificates.certificates_build_batch",
-    DownloadKind.STATISTICS: "kem.statistics.exports.statistics_build_export",
+    DownloadKind.STATISTICS: "reports.exports.statistics_build_export",
 }
 
 Progress = Callable[[int], None]

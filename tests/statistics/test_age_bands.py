@@ -13,9 +13,9 @@ import datetime as dt
 
 import pytest
 
-from kem.statistics.dims import UNKNOWN
-from kem.statistics.engine import breakdown_table
-from kem.statistics.types import Scope
+from reports.dims import UNKNOWN
+from reports.engine import breakdown_table
+from reports.types import Scope
 
 pytestmark = pytest.mark.django_db
 

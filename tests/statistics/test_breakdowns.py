@@ -10,11 +10,11 @@ from django.utils import translation
 from cases.models import RequestStatus, ServiceArea
 from courses.models import EnrolmentStatus, Level
 from kem.choices import Gender, LegalStatus
-from kem.statistics.dims import OTHER, UNKNOWN
-from kem.statistics.disclosure import protect
-from kem.statistics.report import DIMENSIONS, MEASURES, breakdown, dimensions_for
-from kem.statistics.types import Scope
 from referrals.models import ReferralStatus
+from reports.dims import OTHER, UNKNOWN
+from reports.disclosure import protect
+from reports.report import DIMENSIONS, MEASURES, breakdown, dimensions_for
+from reports.types import Scope
 
 pytestmark = pytest.mark.django_db
 

@@ -156,7 +156,7 @@ def test_the_charts_are_drawn_from_the_published_values_only(client, manager, co
     assert shown["Unique participants in counselling"] == "<10"
     assert 2 not in dataset["data"]
     # Chart.js comes from this site, never a CDN.
-    assert "/static/kem/vendor/chart.umd.min.js" in html and "cdn" not in html.lower()
+    assert "/static/reports/vendor/chart.umd.min.js" in html and "cdn" not in html.lower()
 
 
 def test_each_headline_figure_drills_into_its_breakdown(client, manager, cohort):

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kem.statistics.disclosure import SECONDARY_LABEL, protect
-from kem.statistics.types import PublishedTable, Scope, Table
+from reports.disclosure import SECONDARY_LABEL, protect
+from reports.types import PublishedTable, Scope, Table
 
 SCOPE = Scope(centre_ids=(1,), start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31))
 

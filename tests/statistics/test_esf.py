@@ -28,10 +28,10 @@ from cases.models import ServiceArea
 from courses.models import EnrolmentStatus
 from kem.choices import Education, Employment, Gender, Housing, LegalStatus
 from kem.models import Beneficiary
-from kem.statistics.disclosure import protect
-from kem.statistics.esf import esf_indicators
-from kem.statistics.report import esf_indicators as cached_esf_indicators
-from kem.statistics.types import Scope
+from reports.disclosure import protect
+from reports.esf import esf_indicators
+from reports.report import esf_indicators as cached_esf_indicators
+from reports.types import Scope
 
 pytestmark = pytest.mark.django_db
 

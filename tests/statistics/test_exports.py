@@ -22,20 +22,13 @@ from kem.demo_people import amka_for
 from kem.downloads import DownloadJob, DownloadKind, DownloadStatus
 from kem.models import Membership, Role
 from kem.services.downloads import download_build, download_start
-from kem.statistics import exports
-from kem.statistics.exports import (
-    CentreSection,
-    Report,
-    ReportRequest,
-    report_build,
-    side_by_side,
-    statistics_build_export,
-    write_csv,
-    write_json,
-    write_xlsx,
-)
-from kem.statistics.types import Cell, PublishedTable
 from referrals.models import ReferralStatus
+from reports import writers
+from reports.build import CentreSection, Report, ReportRequest, report_build
+from reports.exports import statistics_build_export
+from reports.layout import side_by_side
+from reports.types import Cell, PublishedTable
+from reports.writers import write_csv, write_json, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -279,7 +272,7 @@ def test_an_export_that_fails_while_writing_leaves_no_file(
         out.write(b"nationality,count\n")
         raise OSError("disk full")
 
-    monkeypatch.setitem(exports.WRITERS, "csv", half_written)
+    monkeypatch.setitem(writers.WRITERS, "csv", half_written)
 
     with pytest.raises(OSError, match="disk full"):
         run_export(manager, fmt="csv", centre=athens)
@@ -396,7 +389,7 @@ def test_fetching_the_file_is_in_the_access_log_and_only_for_its_owner(
 
 
 def test_the_demo_data_has_cells_that_suppress_and_cells_that_do_not(manager, athens, officer):
-    from kem.statistics.demo import DEMO_PEOPLE, seed_statistics_demo
+    from reports.demo import DEMO_PEOPLE, seed_statistics_demo
 
     started = time.monotonic()
     added = seed_statistics_demo(athens, officer)

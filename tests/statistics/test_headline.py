@@ -14,11 +14,11 @@ from django.utils import timezone
 from cases.models import ServiceArea
 from courses.models import AttendanceMark, ClassStatus, EnrolmentStatus
 from kem.models import Centre, Role
-from kem.statistics.disclosure import protect
-from kem.statistics.report import headline
-from kem.statistics.scope import scope_for, statistics_centres
-from kem.statistics.types import Scope
 from referrals.models import ReferralStatus
+from reports.disclosure import protect
+from reports.report import headline
+from reports.scope import scope_for, statistics_centres
+from reports.types import Scope
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +204,7 @@ def test_an_entry_dated_today_leaves_closed_periods_cached(
 
 def test_a_changed_category_refreshes_past_breakdowns(busy_year, scope, django_capture_on_commit_callbacks):
     from kem.choices import Gender
-    from kem.statistics.report import breakdown
+    from reports.report import breakdown
 
     def women() -> int:
         table = breakdown(scope, measure="served", rows="gender")
@@ -223,7 +223,7 @@ def test_a_changed_category_refreshes_the_breakdowns_of_centres_that_served_them
 ):
     """Counted where the activity happened: an edit must reach more than the registering centre."""
     from kem.choices import Gender
-    from kem.statistics.report import breakdown
+    from reports.report import breakdown
 
     person = busy_year[0]  # registered at Athens
     held_session(person, dt.date(2025, 6, 2), centre=thessaloniki)

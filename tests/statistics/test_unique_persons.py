@@ -31,9 +31,9 @@ from django.utils import timezone
 from cases.models import RequestStatus, Session, SessionStatus
 from courses.models import AttendanceMark
 from kem.models import Beneficiary
-from kem.statistics.engine import breakdown_table
-from kem.statistics.report import _activities, headline
-from kem.statistics.types import Scope
+from reports.engine import breakdown_table
+from reports.report import _activities, headline
+from reports.types import Scope
 
 pytestmark = pytest.mark.django_db
 

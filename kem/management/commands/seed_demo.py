@@ -97,7 +97,7 @@ class Command(BaseCommand):
         # today, a finished one with certificates, an open one with a waiting list).
         # Imported here: kem must not import the other apps at module level.
         from courses.demo import seed_classes
-        from kem.statistics.demo import seed_statistics_demo
+        from reports.demo import seed_statistics_demo
 
         for seed, (key, centre) in enumerate(centres.items(), start=1):
             staff = {

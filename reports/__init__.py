@@ -2,5 +2,5 @@
 
 Nothing in this package returns a person: every figure is a count (of unique persons unless
 named otherwise), and every table a user can see or export passes through
-:func:`kem.statistics.disclosure.protect` first.
+:func:`reports.disclosure.protect` first.
 """

@@ -37,7 +37,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from kem.statistics.types import Scope
+from reports.types import Scope
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +159,8 @@ def _changed(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -
     transaction.on_commit(lambda: bump(centres), robust=True)
 
 
-for _label in (*WATCHED, *LABELS):
-    post_save.connect(_changed, sender=_label, dispatch_uid=f"kem.statistics.cache.save.{_label}")
-    post_delete.connect(_changed, sender=_label, dispatch_uid=f"kem.statistics.cache.delete.{_label}")
+def connect_signals() -> None:
+    """Watch the activity models (``ReportsConfig.ready``): a back-dated write bumps its centre."""
+    for label in (*WATCHED, *LABELS):
+        post_save.connect(_changed, sender=label, dispatch_uid=f"reports.cache.save.{label}")
+        post_delete.connect(_changed, sender=label, dispatch_uid=f"reports.cache.delete.{label}")

@@ -1,14 +1,14 @@
 """What can be counted (measures), from which activities, in which unit, and by which dimensions.
 
-Re-exported by :mod:`kem.statistics.report` (``MEASURES``, ``DIMENSIONS``, ``dimensions_for``).
+Re-exported by :mod:`reports.report` (``MEASURES``, ``DIMENSIONS``, ``dimensions_for``).
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from kem.statistics.dims import DIMENSION_LIST
-from kem.statistics.sources import has_field
+from reports.dims import DIMENSION_LIST
+from reports.sources import has_field
 
 PERSONS = "persons"
 
@@ -24,7 +24,7 @@ MEASURES: dict[str, str] = {
     "graduates": _("Unique graduates"),
 }
 
-# The activities each measure counts (kem/statistics/sources.py says what each one is).
+# The activities each measure counts (reports/sources.py says what each one is).
 MEASURE_SOURCES: dict[str, tuple[str, ...]] = {
     "served": ("registration", "session", "interpreter", "referral", "enrolment", "attendance"),
     "registered": ("registration",),

@@ -21,10 +21,10 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from kem.models import Beneficiary
-from kem.statistics.dims import BY_CODE, OTHER, OTHER_LABEL, UNKNOWN, UNKNOWN_LABEL, Dimension
-from kem.statistics.measures import MEASURE_SOURCES, MEASURE_UNITS, MEASURES, PERSONS, dimensions_for
-from kem.statistics.sources import select
-from kem.statistics.types import Scope, Table
+from reports.dims import BY_CODE, OTHER, OTHER_LABEL, UNKNOWN, UNKNOWN_LABEL, Dimension
+from reports.measures import MEASURE_SOURCES, MEASURE_UNITS, MEASURES, PERSONS, dimensions_for
+from reports.sources import select
+from reports.types import Scope, Table
 
 SINGLE_COLUMN = "n"
 # Memory a report's aggregation may use per sort or hash (PostgreSQL ``work_mem``, this

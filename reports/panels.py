@@ -1,7 +1,7 @@
 """The statistics block of the manager's and the network analyst's home panels.
 
 Shows the centre's headline figures for the current year, published (suppressed cells marked),
-with a link to the dashboard. Imported by ``kem.statistics.views`` (hence by the URL map), which
+with a link to the dashboard. Imported by ``reports.views`` (hence by the URL map), which
 registers it before any home page renders.
 """
 
@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from kem.models import Centre, Role
 from kem.selectors.staff import PanelPart, home_panel_part
-from kem.statistics.exports import ReportRequest, report_build, suppression_label, table_layout
+from reports.build import ReportRequest, report_build, suppression_label
+from reports.layout import table_layout
 
 HEADLINE_KEY = "headline.figures"
 
@@ -34,7 +35,7 @@ def statistics_part(*, centre: Centre, user: Any) -> PanelPart | None:
     tables = built.sections[0].tables
     figures = next((t for t in tables if t.key == HEADLINE_KEY), tables[0] if tables else None)
     return PanelPart(
-        template="kem/statistics/_panel.html",
+        template="reports/_panel.html",
         context={
             "figures": table_layout(figures) if figures is not None else None,
             "year": today.year,

@@ -32,7 +32,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from kem.statistics.types import Cell, PublishedTable, Table
+from reports.types import Cell, PublishedTable, Table
 
 SECONDARY_LABEL = "x"
 # Units that count no people (a class is not a person): published as they are.

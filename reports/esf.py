@@ -3,7 +3,7 @@
 Who is a participant of a period. The centre's work at the scoped centres is the operation; a
 person *enters* it on the day of their first activity there (registration, a counselling session
 held, an interpreter request, a referral sent, a seat in a class, a lesson attended — see
-:mod:`kem.statistics.sources`). A period's participants are those whose first entry falls in the
+:mod:`reports.sources`). A period's participants are those whose first entry falls in the
 period, so each person is counted once per operation (adding up the years never counts anyone
 twice), whatever they did later.
 
@@ -39,8 +39,8 @@ from django.utils.translation import gettext_lazy
 from cases.models import EmploymentOutcome, OutcomeKind
 from courses.models import Certificate
 from kem.choices import Education, Employment, Gender, Housing, LegalStatus
-from kem.statistics.engine import SINGLE_COLUMN, person_join, union_sql
-from kem.statistics.types import Scope, Table
+from reports.engine import SINGLE_COLUMN, person_join, union_sql
+from reports.types import Scope, Table
 
 ENTRY_SOURCES = ("registration", "session", "interpreter", "referral", "enrolment", "attendance")
 

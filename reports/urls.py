@@ -1,5 +1,5 @@
 """Statistics pages: the dashboard, breakdowns, the ESF+ indicators and exports (see views)."""
 
-from kem.statistics.views import urlpatterns
+from reports.views import urlpatterns
 
 __all__ = ["urlpatterns"]

@@ -1,6 +1,6 @@
 """REST API for the statistics reports: headline figures, a breakdown, the ESF+ indicators.
 
-The same published tables as the pages (``kem.statistics.exports.report_build``), for managers
+The same published tables as the pages (``reports.build.report_build``), for managers
 and network analysts only: anyone else gets 403, a centre outside the caller's statistics centres
 404. A response holds counts and category labels only, one section per centre.
 """
@@ -25,10 +25,11 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from kem.api.errors import service_errors
-from kem.statistics.exports import Report, ReportRequest, cell_json, report_build
-from kem.statistics.forms import FORMS, PeriodForm
-from kem.statistics.scope import statistics_centres
-from kem.statistics.types import PublishedTable
+from reports.build import Report, ReportRequest, report_build
+from reports.forms import FORMS, PeriodForm
+from reports.scope import statistics_centres
+from reports.types import PublishedTable
+from reports.writers import cell_json
 
 
 class SeesStatistics(BasePermission):

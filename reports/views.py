@@ -2,7 +2,7 @@
 
 Only managers and network analysts see these pages (``kem.view_statistics`` on a centre); anyone
 else gets 403, and a centre outside the user's statistics centres is a 404. Every table shown is a
-published table (``kem.statistics.exports.report_build``): suppressed cells are marked, and the
+published table (``reports.build.report_build``): suppressed cells are marked, and the
 charts are drawn from the published values only. An export is a background download: the form
 posts here, the job is queued, and the browser goes to the download's page with its progress bar;
 fetching the file is recorded in the access log there (``kem.download.statistics``).
@@ -25,26 +25,28 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kem.forms.errors import add_service_errors
 from kem.models import Centre
-from kem.statistics import (
+from reports import (
     panels,  # noqa: F401  (registers the home panel part)
     report,
 )
-from kem.statistics.exports import (
+from reports.build import (
     ReportRequest,
+    report_build,
+    report_centres,
+    suppression_label,
+    suppression_threshold,
+)
+from reports.exports import statistics_export_start
+from reports.forms import DEFAULT_ROWS, FORMS, BreakdownForm, EsfForm, ExportForm, PeriodForm
+from reports.layout import (
     TableLayout,
     chart_data,
     common_notes,
     legend,
     own_notes,
-    report_build,
-    report_centres,
     side_by_side,
-    statistics_export_start,
-    suppression_label,
-    suppression_threshold,
     table_layout,
 )
-from kem.statistics.forms import DEFAULT_ROWS, FORMS, BreakdownForm, EsfForm, ExportForm, PeriodForm
 
 PAGES = {"headline": "statistics-dashboard", "breakdown": "statistics-breakdown", "esf": "statistics-esf"}
 
@@ -133,7 +135,7 @@ def _page(request: HttpRequest, form_class: type[PeriodForm], template: str) -> 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Headline figures for the chosen period and centre(s), as charts and as tables."""
-    return _page(request, PeriodForm, "kem/statistics/dashboard.html")
+    return _page(request, PeriodForm, "reports/dashboard.html")
 
 
 @login_required
@@ -141,7 +143,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def breakdown(request: HttpRequest) -> HttpResponse:
     """One measure broken down by one or two dimensions (e.g. nationality × gender)."""
-    return _page(request, BreakdownForm, "kem/statistics/breakdown.html")
+    return _page(request, BreakdownForm, "reports/breakdown.html")
 
 
 @login_required
@@ -149,7 +151,7 @@ def breakdown(request: HttpRequest) -> HttpResponse:
 @require_GET
 def esf(request: HttpRequest) -> HttpResponse:
     """The ESF+ participant indicators for the period."""
-    return _page(request, EsfForm, "kem/statistics/esf.html")
+    return _page(request, EsfForm, "reports/esf.html")
 
 
 @login_required

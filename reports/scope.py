@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from kem.models import Centre
 from kem.permissions import visible_centres
-from kem.statistics.types import Scope
+from reports.types import Scope
 
 # The longest period one report may cover: longer ones are slow and nobody publishes them.
 MAX_YEARS = 5

@@ -27,8 +27,8 @@ from django_countries import countries
 
 from kem.choices import Gender, LegalStatus
 from kem.models import Beneficiary, Centre
-from kem.statistics.sources import REFERRAL_STATUS_CODES
-from kem.statistics.types import Scope
+from reports.sources import REFERRAL_STATUS_CODES
+from reports.types import Scope
 
 UNKNOWN = "unknown"
 OTHER = "other"

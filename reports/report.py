@@ -1,12 +1,12 @@
 """The reports: headline figures, breakdowns and the ESF+ participant indicators of a scope.
 
-Every function returns raw :class:`~kem.statistics.types.Table` objects; nothing leaves the
+Every function returns raw :class:`~reports.types.Table` objects; nothing leaves the
 package unprotected: pass them (all the tables of one request together) through
-:func:`kem.statistics.disclosure.protect`.
+:func:`reports.disclosure.protect`.
 
 Counts are of unique persons unless the unit says otherwise (sessions, requests, referrals,
 enrolments, classes, attendance marks). What counts as an activity, and on which date, is in
-:mod:`kem.statistics.sources`; dimensions and age bands in :mod:`kem.statistics.dims`.
+:mod:`reports.sources`; dimensions and age bands in :mod:`reports.dims`.
 
 Besides the dimensions of ``DIMENSIONS``, tables may have these row or column axes: ``measure``
 (the headline figures), ``esf_indicator``, ``course`` and ``class_status`` /
@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from cases.models import ServiceArea
 from courses.models import ClassStatus
 from courses.selectors.figures import OUTCOMES, CourseFigures, course_figures
-from kem.statistics.cache import cached
-from kem.statistics.engine import SINGLE_COLUMN, breakdown_table, make_table, tuned, union_sql
-from kem.statistics.esf import esf_indicators as _esf_indicators
-from kem.statistics.measures import DIMENSIONS, MEASURES, dimensions_for
-from kem.statistics.types import Scope, Table
+from reports.cache import cached
+from reports.engine import SINGLE_COLUMN, breakdown_table, make_table, tuned, union_sql
+from reports.esf import esf_indicators as _esf_indicators
+from reports.measures import DIMENSIONS, MEASURES, dimensions_for
+from reports.types import Scope, Table
 
 __all__ = [
     "DIMENSIONS",
@@ -73,7 +73,7 @@ def breakdown(scope: Scope, *, measure: str, rows: str, cols: str = "", top_n: i
 
 
 def esf_indicators(scope: Scope) -> Table:
-    """The ESF+ participant indicators of ``scope`` (see :mod:`kem.statistics.esf`)."""
+    """The ESF+ participant indicators of ``scope`` (see :mod:`reports.esf`)."""
     return cached("esf", scope, lambda: _tuned(_esf_indicators, scope))
 
 
@@ -91,7 +91,7 @@ def headline(scope: Scope) -> list[Table]:
     status, how their enrolments ended, and attendance (with its rate).
 
     A fixed number of queries whatever the size of the data (about a dozen); cached for closed
-    periods (:mod:`kem.statistics.cache`).
+    periods (:mod:`reports.cache`).
     """
     return cached("headline", scope, lambda: _headline(scope))
 

@@ -1,7 +1,7 @@
 """The shapes statistics are handed around in: a scope, a raw table, a published (protected) one.
 
 Raw tables (:class:`Table`) never leave the package; views, exports and the API only ever see
-:class:`PublishedTable`, made by :func:`kem.statistics.disclosure.protect`.
+:class:`PublishedTable`, made by :func:`reports.disclosure.protect`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Table:
     total: int
     unit: str = "persons"
     additive: bool = True
-    # --- added by the engine (all optional; see kem/statistics/disclosure.py for how they are used)
+    # --- added by the engine (all optional; see reports/disclosure.py for how they are used)
     # What is counted (a code of report.MEASURES, "figures" when the rows are measures, "esf" for
     # the ESF+ indicators), and for which scope: with the row and column codes they name each
     # count, so that the same count in two tables of one request is protected the same way.

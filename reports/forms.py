@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kem.models import Centre
-from kem.statistics import report
-from kem.statistics.exports import ReportRequest
+from reports import report
+from reports.build import ReportRequest
 
 CUSTOM = "custom"
 THIS_YEAR = "this_year"
