@@ -13,3 +13,13 @@ class CasesConfig(AppConfig):
         import cases.selectors.cases
         import cases.selectors.interpreters
         import cases.selectors.profile  # noqa: F401
+        from kem.registry import register_action_labels
+
+        register_action_labels(
+            {
+                "cases.session.read": _("Read session notes"),
+                "api.session.read": _("Read session notes through the API"),
+                "cases.interpreter_request.read": _("Read an interpreter request's notes"),
+                "api.interpreter_request.read": _("Read an interpreter request's notes through the API"),
+            }
+        )

@@ -9,4 +9,20 @@ class CoursesConfig(AppConfig):
 
     def ready(self) -> None:
         # These modules register home-panel parts, profile buttons and timeline sources on import.
-        from courses.selectors import attendance, enrolment  # noqa: F401
+        from courses.api import classes as classes_api
+        from courses.selectors import attendance, certificates, classes, enrolment  # noqa: F401
+        from courses.services import certificates as certificate_services
+        from kem.registry import register_action_labels
+
+        register_action_labels(
+            {
+                attendance.SHEET_READ_ACTION: _("Opened a lesson's attendance sheet"),
+                attendance.ROSTER_READ_ACTION: _("Opened a class's attendance"),
+                attendance.RESULTS_READ_ACTION: _("Opened a class's results"),
+                attendance.FOLLOWUP_READ_ACTION: _("Saw learners to follow up"),
+                classes.LISTED_ACTION: _("Listed the learners of a class"),
+                classes_api.API_LISTED_ACTION: _("Read the learners of a class through the API"),
+                certificates.VERIFIED_ACTION: _("A certificate was checked on the public page"),
+                certificate_services.PRINT_ACTION: _("Printed certificates of attendance"),
+            }
+        )

@@ -3,8 +3,7 @@ from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kem import services
-from kem.access_log import AccessEvent
-from kem.models import Centre, Membership
+from kem.models import AccessEvent, Centre, Membership
 
 
 @admin.register(Centre)

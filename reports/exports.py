@@ -3,7 +3,7 @@
 :func:`statistics_build_export` is the builder named for ``DownloadKind.STATISTICS`` in
 ``kem.services.downloads``; it publishes the job's request (:mod:`reports.build`), lays it out
 (:mod:`reports.layout`) and writes it with a writer of :mod:`reports.writers` to a file of
-:func:`kem.downloads.new_file`.
+:func:`kem.services.downloads.new_file`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kem.downloads import DownloadJob, DownloadKind, new_file
-from kem.services.downloads import download_start
+from kem.models import DownloadJob, DownloadKind
+from kem.services.downloads import download_start, new_file
 from reports.build import FORMATS, Progress, ReportRequest, report_build, report_centres
 from reports.layout import side_by_side
 from reports.scope import scope_for

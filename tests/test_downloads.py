@@ -6,7 +6,8 @@ import stat
 
 import pytest
 
-from kem.downloads import downloads_dir, new_file
+from kem.models.downloads import downloads_dir
+from kem.services.downloads import new_file
 
 
 @pytest.fixture(autouse=True)

@@ -33,11 +33,11 @@ from cases.models import (
     Session,
     SessionStatus,
 )
-from kem.access_log import Access, access_record_many, role_at
 from kem.models import Beneficiary, Centre, Membership, Role
 from kem.permissions import access_for
 from kem.selectors.staff import PanelPart, home_panel_part
 from kem.selectors.timeline import TimelineEntry, timeline_source
+from kem.services.access_log import Access, access_record_many, role_at
 
 # A case with no held session for this many days is listed on the counsellor's home page.
 QUIET_AFTER_DAYS = 30

@@ -41,11 +41,11 @@ from cases.models import (
 from cases.policy import may_book_interpreters, may_manage_languages
 from cases.selectors import interpreters as selectors
 from cases.services import interpreters as services
-from kem.access_log import access_record, role_at
 from kem.choices import LANGUAGES
 from kem.forms.errors import add_service_errors
 from kem.models import Beneficiary
 from kem.selectors.beneficiaries import beneficiary_for
+from kem.services.access_log import access_record, role_at
 
 PAGE_SIZE = 50
 READ_ACTION = "cases.interpreter_request.read"

@@ -46,13 +46,12 @@ from courses.services import classes as class_services
 from courses.services import enrolment as enrolment_services
 from courses.services import lessons as lesson_services
 from courses.services.catalogue import COURSE_FIELDS
-from kem.access_log import ACTION_LABELS, Access, access_record_many, role_at
 from kem.api.errors import service_errors
 from kem.models import Beneficiary, Centre, Role
 from kem.permissions import access_for
+from kem.services.access_log import Access, access_record_many, role_at
 
 API_LISTED_ACTION = "api.courses.learners.read"
-ACTION_LABELS.setdefault(API_LISTED_ACTION, gettext_lazy("Read the learners of a class through the API"))
 ERRORS = {400: OpenApiResponse(description=gettext_lazy("Invalid fields, each with its messages and codes."))}
 
 

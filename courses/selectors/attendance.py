@@ -36,7 +36,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
 from courses import policy
 from courses.models import (
@@ -51,7 +50,6 @@ from courses.models import (
     attendance_rate,
 )
 from courses.selectors.classes import open_learner_names, taught_classes
-from kem.access_log import ACTION_LABELS
 from kem.models import Centre, Role
 from kem.permissions import access_for
 from kem.selectors.staff import PanelPart, home_panel_part
@@ -63,11 +61,6 @@ FOLLOWUP_READ_ACTION = "courses.followup.read"
 # Absent this many held lessons in a row: listed for follow-up.
 STREAK = 3
 ROSTER_STATUSES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.GRADUATED)
-
-ACTION_LABELS.setdefault(SHEET_READ_ACTION, gettext_lazy("Opened a lesson's attendance sheet"))
-ACTION_LABELS.setdefault(ROSTER_READ_ACTION, gettext_lazy("Opened a class's attendance"))
-ACTION_LABELS.setdefault(RESULTS_READ_ACTION, gettext_lazy("Opened a class's results"))
-ACTION_LABELS.setdefault(FOLLOWUP_READ_ACTION, gettext_lazy("Saw learners to follow up"))
 
 
 # --- scope -------------------------------------------------------------------------------------

@@ -11,16 +11,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.translation import gettext_lazy
 
 from courses import policy
 from courses.codes import normalise_code
 from courses.models import Certificate
-from kem.access_log import ACTION_LABELS
 
 VERIFIED_ACTION = "courses.certificate.verified"
 VERIFIER = "public verification"
-ACTION_LABELS.setdefault(VERIFIED_ACTION, gettext_lazy("A certificate was checked on the public page"))
 
 
 def printable_certificates() -> QuerySet[Certificate]:

@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 from guardian.shortcuts import get_objects_for_user
 
 from courses.models import (
@@ -47,12 +47,11 @@ from courses.policy import (
     may_see_class,
 )
 from courses.services.classes import TRANSITIONS
-from kem.access_log import ACTION_LABELS, Access, access_record_many, role_at
 from kem.models import Beneficiary, Centre, Role
 from kem.permissions import access_for
+from kem.services.access_log import Access, access_record_many, role_at
 
 LISTED_ACTION = "courses.learners.listed"
-ACTION_LABELS.setdefault(LISTED_ACTION, gettext_lazy("Listed the learners of a class"))
 
 # The sealed fields a learner's name is made of (what an access event names when it is shown).
 NAME_FIELDS = ("given_name", "family_name", "given_name_latin", "family_name_latin")

@@ -18,7 +18,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from courses import policy
 from courses.certificate_pdf import draw_certificate, new_canvas
@@ -26,12 +25,11 @@ from courses.codes import new_code
 from courses.models import Certificate, CourseClass, Enrolment, EnrolmentStatus
 from courses.selectors.attendance import attendance_figures
 from courses.selectors.certificates import printable_certificates
-from kem.access_log import ACTION_LABELS, Access, access_record_many, role_at
-from kem.downloads import DownloadJob, new_file
-from kem.models import Centre
+from kem.models import Centre, DownloadJob
+from kem.services.access_log import Access, access_record_many, role_at
+from kem.services.downloads import new_file
 
 PRINT_ACTION = "courses.certificate.printed"
-ACTION_LABELS.setdefault(PRINT_ACTION, gettext_lazy("Printed certificates of attendance"))
 
 
 def _next_number(centre_id: int, year: int) -> str:

@@ -27,11 +27,11 @@ from courses.models import CourseClass, Enrolment, EnrolmentStatus
 from courses.policy import may_enrol
 from courses.selectors import classes as selectors
 from courses.services import enrolment as services
-from kem.access_log import access_record, role_at
 from kem.forms.errors import add_service_errors
 from kem.models import Beneficiary
 from kem.permissions import access_for
 from kem.selectors.beneficiaries import beneficiary_for, beneficiary_search
+from kem.services.access_log import access_record, role_at
 
 
 def _enrolled_message(request: HttpRequest, enrolment: Enrolment) -> None:

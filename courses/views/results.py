@@ -27,9 +27,9 @@ from courses.selectors import attendance as selectors
 from courses.selectors.certificates import certificate_for
 from courses.services import certificates as certificate_services
 from courses.services.results import class_has_ended, results_record
-from kem.access_log import access_record, role_at
-from kem.downloads import DownloadKind
 from kem.forms.errors import add_service_errors
+from kem.models import DownloadKind
+from kem.services.access_log import access_record, role_at
 from kem.services.downloads import download_start
 
 

@@ -23,7 +23,7 @@ from django_ratelimit.decorators import ratelimit
 from courses.forms.attendance import VerifyForm
 from courses.selectors.certificates import VERIFIED_ACTION, VERIFIER, certificate_by_code
 from courses.services.certificates import holder_fields
-from kem.access_log import access_record, client_ip
+from kem.services.access_log import access_record, client_ip
 
 RATE_GROUP = "courses.certificate-verify"
 

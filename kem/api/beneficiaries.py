@@ -26,11 +26,9 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from kem import services
-from kem.access_log import Access, access_record_many, role_at
 from kem.choices import DocumentKind, DocumentStatus
 from kem.forms.beneficiaries import DATED, NUMBER_ONLY, BeneficiaryForm
-from kem.models import Beneficiary, Centre
-from kem.people import DuplicateDecision
+from kem.models import Beneficiary, Centre, DuplicateDecision
 from kem.permissions import visible_centres
 from kem.selectors.beneficiaries import (
     DuplicateCheck,
@@ -38,6 +36,7 @@ from kem.selectors.beneficiaries import (
     beneficiary_for,
     beneficiary_search,
 )
+from kem.services.access_log import Access, access_record_many, role_at
 from kem.services.beneficiaries import id_numbers_of
 
 READ_ACTION = "api.beneficiary.read"

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.response import Response
 
-from kem.access_log import Access, access_record_many, role_at
 from kem.api.errors import service_errors
+from kem.services.access_log import Access, access_record_many, role_at
 
 
 class SealedResponseMixin:

@@ -20,7 +20,8 @@ from django_countries import countries
 
 from kem.choices import LANGUAGES, Education, Employment, Gender, Housing, LegalStatus, Vulnerability
 from kem.forms.beneficiaries import BeneficiaryForm
-from kem.imports import ImportMode, sniff_format
+from kem.models import ImportMode
+from kem.sheets import sniff_format
 from kem.vault.normalise import fold
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kem.people import ConsentMethod, ConsentPurpose, Relationship
+from kem.models import ConsentMethod, ConsentPurpose, Relationship
 from referrals.selectors.directory import active_organisations
 
 

@@ -20,10 +20,9 @@ from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from kem.access_log import AccessEvent, action_label
-from kem.models import Beneficiary, Centre, Membership, Role
-from kem.people import MergeRecord
+from kem.models import AccessEvent, Beneficiary, Centre, Membership, MergeRecord, Role
 from kem.permissions import visible_centres
+from kem.registry import action_label
 
 PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000

@@ -17,8 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kem.models import Beneficiary, Centre
-from kem.people import EXPIRING_WITHIN_DAYS, Consent, HouseholdMember, MergeRecord, Relationship
+from kem.models import Beneficiary, Centre, Consent, HouseholdMember, MergeRecord, Relationship
+from kem.models.people import EXPIRING_WITHIN_DAYS
 from kem.permissions import visible_centres
 from kem.selectors.timeline import TimelineEntry, timeline_source
 from kem.services.people import person_relations

@@ -14,8 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kem.models import Beneficiary, Centre
-from kem.people import DuplicateDecision
+from kem.models import Beneficiary, Centre, DuplicateDecision
 from kem.selectors.beneficiaries import DuplicateCheck, beneficiary_duplicates
 
 # Fields a registration or an edit may set; everything else is derived or set by other services.

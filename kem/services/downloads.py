@@ -1,15 +1,18 @@
 """Background-made downloads: start one, report its progress, finish or fail it, clean up.
 
 A builder is a function ``build(job, progress) -> (filename, content_type, stored_name)`` that
-writes the file with :func:`kem.downloads.new_file`; builders are named per kind in
+writes the file with :func:`new_file`; builders are named per kind in
 ``BUILDERS`` (dotted paths, so this module does not import the apps that own them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +20,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
-from kem.downloads import DownloadJob, DownloadKind, DownloadStatus
+from kem.models import DownloadJob, DownloadKind, DownloadStatus
+from kem.models.downloads import downloads_dir
 
 BUILDERS: dict[str, str] = {
     DownloadKind.CERTIFICATES: "courses.services.certificates.certificates_build_batch",
@@ -25,6 +29,24 @@ BUILDERS: dict[str, str] = {
 }
 
 Progress = Callable[[int], None]
+
+
+@contextmanager
+def new_file(suffix: str) -> Iterator[tuple[str, IO[bytes]]]:
+    """Open a new owner-only file under a random name; yields (name, binary file).
+
+    If the block raises, the file is deleted: a half-made export or batch of certificates holds
+    names, and the retry writes a new file anyway.
+    """
+    name = f"{secrets.token_hex(20)}.{suffix}"
+    path = downloads_dir() / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield name, out
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def download_start(

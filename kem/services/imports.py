@@ -26,12 +26,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kem.forms.imports import RowValidator, guess_mapping, safe_message
-from kem.imports import (
+from kem.models import Beneficiary, Centre, ImportJob, ImportMapping, ImportMode, ImportStatus
+from kem.selectors.beneficiaries import SIMILAR_MIN_TOKENS, beneficiary_duplicates
+from kem.services.beneficiaries import beneficiary_fields_apply as apply_fields
+from kem.services.beneficiaries import id_numbers_of
+from kem.sheets import (
     FILE_LIFETIME_DAYS,
-    ImportJob,
-    ImportMapping,
-    ImportMode,
-    ImportStatus,
     delete_stored,
     header_key,
     is_blank,
@@ -40,10 +40,6 @@ from kem.imports import (
     read_rows,
     store_upload,
 )
-from kem.models import Beneficiary, Centre
-from kem.selectors.beneficiaries import SIMILAR_MIN_TOKENS, beneficiary_duplicates
-from kem.services.beneficiaries import beneficiary_fields_apply as apply_fields
-from kem.services.beneficiaries import id_numbers_of
 from kem.vault import blind
 from kem.vault.models import BlindIndexEntry
 from kem.vault.normalise import id_canonical

@@ -18,9 +18,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalChanges
 
-from kem.access_log import access_record
-from kem.models import Beneficiary, Role
-from kem.people import Consent, ConsentPurpose, Household, HouseholdMember, MergeRecord, Relationship
+from kem.models import (
+    Beneficiary,
+    Consent,
+    ConsentPurpose,
+    Household,
+    HouseholdMember,
+    MergeRecord,
+    Relationship,
+    Role,
+)
+from kem.services.access_log import access_record
 from kem.services.beneficiaries import id_numbers_of, next_expiry_of
 from kem.vault.fields import SealedField
 from kem.vault.models import SealedModel

@@ -1,6 +1,6 @@
 """Key material and blind indexes of the vault, and the abstract bases for models with sealed fields.
 
-Imported at the bottom of ``kem/models.py``, so these models belong to the ``kem`` app. None of
+Imported by the ``kem.models`` package, so these models belong to the ``kem`` app. None of
 them has history: a historical copy of a wrapped key would survive shredding.
 """
 

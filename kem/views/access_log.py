@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from kem.access_log import ACTION_LABELS, access_record, role_at
 from kem.models import Role
+from kem.registry import action_labels
 from kem.selectors.access_log import (
     PAGE_SIZE,
     AccessLogFilters,
@@ -32,6 +32,7 @@ from kem.selectors.access_log import (
     access_log_export_rows,
     access_log_rows,
 )
+from kem.services.access_log import access_record, role_at
 
 _ACTION_CODE = re.compile(r"^[a-z0-9_.-]+$")
 
@@ -106,7 +107,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "rows": access_log_rows(user=request.user, events=list(page.object_list)),
             "filtered": form.is_bound and valid and filters != AccessLogFilters(),
-            "known_actions": sorted((code, str(label)) for code, label in ACTION_LABELS.items()),
+            "known_actions": sorted(action_labels().items()),
         },
         status=200 if valid else 400,
     )

@@ -22,15 +22,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kem import services
-from kem.access_log import RevealReason, access_record
 from kem.choices import LANGUAGES, DocumentKind, DocumentStatus
 from kem.forms.beneficiaries import BeneficiaryForm
-from kem.models import Beneficiary, Centre
-from kem.people import DuplicateDecision
+from kem.models import Beneficiary, Centre, DuplicateDecision, RevealReason
 from kem.permissions import access_for, is_manager_of, visible_centres
 from kem.selectors import beneficiaries as registry
 from kem.selectors.people import profile_people_context
 from kem.selectors.timeline import beneficiary_changes, beneficiary_timeline, profile_actions
+from kem.services.access_log import access_record
 from kem.services.beneficiaries import id_numbers_of
 
 # Sealed fields the profile header shows (names are shown: that is why a view is logged).

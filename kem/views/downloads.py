@@ -13,8 +13,8 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRefresh
 
-from kem.access_log import access_record
-from kem.downloads import DownloadJob
+from kem.models import DownloadJob
+from kem.services.access_log import access_record
 
 
 def download_for(user, pk) -> DownloadJob:

@@ -20,8 +20,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from kem import tasks
 from kem.forms.imports import ImportMappingForm, ImportRunForm, ImportUploadForm
-from kem.imports import ImportJob, ImportMode
-from kem.models import Centre
+from kem.models import Centre, ImportJob, ImportMode
 from kem.permissions import visible_centres
 from kem.services import imports as services
 

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kem.access_log import access_record
 from kem.forms.errors import add_service_errors
 from kem.forms.people import ConsentForm, ConsentWithdrawForm, HouseholdLinkForm, MergeForm, PersonSearchForm
 from kem.models import Beneficiary
@@ -28,6 +27,7 @@ from kem.permissions import access_for
 from kem.selectors import people as selectors
 from kem.selectors.beneficiaries import beneficiary_for, beneficiary_search
 from kem.services import people as services
+from kem.services.access_log import access_record
 
 # --- consent -----------------------------------------------------------------------------------
 

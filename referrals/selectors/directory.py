@@ -16,7 +16,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import get_language
 
-from kem.people import Consent, ConsentPurpose
+from kem.models import Consent, ConsentPurpose
 from kem.vault.normalise import fold
 from referrals.models import Organisation, PartnerService
 from referrals.policy import may_edit_directory, may_read_directory

@@ -21,9 +21,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from kem.access_log import ACTION_LABELS
 from kem.models import Beneficiary, Centre, Membership
 from kem.permissions import access_for
 from kem.selectors.timeline import (
@@ -51,13 +49,6 @@ SEALED_FIELDS = {
     "decline_reason": "referral.decline_reason",
     "outcome_reason": "referral.outcome_reason",
 }
-
-# The access log's page reads words, not codes.
-ACTION_LABELS.setdefault(READ_ACTION, gettext_lazy("Read a referral's reasons"))
-ACTION_LABELS.setdefault(API_READ_ACTION, gettext_lazy("Read a referral's reasons through the API"))
-ACTION_LABELS.setdefault(
-    "referrals.referral.consent_overridden", gettext_lazy("Sent a referral without the person's consent")
-)
 
 
 def _start_of(day: dt.date) -> dt.datetime:

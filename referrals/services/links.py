@@ -23,9 +23,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from kem.access_log import ACTION_LABELS, access_record, role_at
+from kem.services.access_log import access_record, role_at
 from referrals.models import PartnerLink, Referral, ReferralStatus, default_link_lifetime
 from referrals.policy import may_refer
 from referrals.services.transitions import referral_transition
@@ -35,15 +34,6 @@ LINK_SALT = "referrals.partner-link.v1"
 LINK_STATUSES = (ReferralStatus.SENT, ReferralStatus.ACCEPTED)
 # The one field of the person a partner sees, as the access log names it.
 PARTNER_FIELDS = ["beneficiary.given_name"]
-
-# The access log's page reads words, not codes.
-ACTION_LABELS.setdefault(
-    "referrals.partner_link.sent", gettext_lazy("E-mailed a referral link to the partner")
-)
-ACTION_LABELS.setdefault("referrals.partner_link.viewed", gettext_lazy("The partner opened a referral link"))
-ACTION_LABELS.setdefault(
-    "referrals.partner_link.answered", gettext_lazy("The partner answered through a referral link")
-)
 
 
 class LinkInvalid(Exception):

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kem.access_log import access_record, role_at
 from kem.models import Beneficiary, Centre, Consent, Membership
+from kem.services.access_log import access_record, role_at
 from referrals.models import PartnerService, Referral, ReferralStatus, Urgency
 from referrals.policy import may_override_consent, may_refer
 from referrals.services.transitions import referral_transition

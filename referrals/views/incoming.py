@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kem.access_log import access_record, role_at
 from kem.forms.errors import add_service_errors
 from kem.selectors.beneficiaries import beneficiary_for
+from kem.services.access_log import access_record, role_at
 from referrals.forms.incoming import IncomingFilterForm, IncomingReferralForm
 from referrals.policy import may_record_incoming
 from referrals.selectors import incoming as selectors

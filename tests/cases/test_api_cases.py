@@ -15,8 +15,7 @@ from rest_framework.test import APIClient
 
 from cases.models import Case, OpenReason, ServiceArea, Session, SessionStatus
 from kem import services
-from kem.access_log import AccessEvent
-from kem.models import Discipline, Role
+from kem.models import AccessEvent, Discipline, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from rest_framework.test import APIClient
 from cases.models import InterpreterGender, InterpreterRequest, InterpretingMode, RequestStatus, Session
 from cases.services.interpreters import interpreter_book, interpreter_create, interpreter_request_create
 from kem import services as kem_services
-from kem.access_log import AccessEvent
-from kem.models import Role
+from kem.models import AccessEvent, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,7 @@ from cases.models import (
 )
 from cases.selectors.cases import case_timeline
 from kem import services
-from kem.access_log import AccessEvent
-from kem.models import Discipline, Role
+from kem.models import AccessEvent, Discipline, Role
 from kem.permissions import access_for
 
 pytestmark = pytest.mark.django_db

@@ -21,8 +21,7 @@ from cases.models import (
 )
 from cases.services.interpreters import interpreter_book, interpreter_create, interpreter_request_create
 from kem import services as kem_services
-from kem.access_log import AccessEvent
-from kem.models import Role
+from kem.models import AccessEvent, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from courses.models import AttendanceMark, EnrolmentStatus, LessonStatus
 from courses.selectors.attendance import FOLLOWUP_READ_ACTION, absent_streaks
 from courses.services.attendance import attendance_record
-from kem.access_log import AccessEvent
+from kem.models import AccessEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from courses.api.classes import API_LISTED_ACTION
 from courses.models import ClassStatus, Course, CourseClass, Enrolment
-from kem.access_log import AccessEvent
+from kem.models import AccessEvent
 
 pytestmark = pytest.mark.django_db
 

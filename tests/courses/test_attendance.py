@@ -19,7 +19,7 @@ from courses.selectors.attendance import (
 )
 from courses.selectors.classes import NAME_FIELDS
 from courses.services.attendance import attendance_record
-from kem.access_log import AccessEvent
+from kem.models import AccessEvent
 
 pytestmark = pytest.mark.django_db
 

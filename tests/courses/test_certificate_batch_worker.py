@@ -9,8 +9,7 @@ from pypdf import PdfReader
 
 from courses.models import EnrolmentStatus
 from courses.services.certificates import PRINT_ACTION, certificate_issue
-from kem.access_log import AccessEvent
-from kem.downloads import DownloadJob, DownloadStatus
+from kem.models import AccessEvent, DownloadJob, DownloadStatus
 from tests.worker import running_worker, wait_for_download, wait_for_log
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -25,9 +25,7 @@ from courses.services.certificates import (
     certificate_revoke,
 )
 from courses.services.results import results_record
-from kem.access_log import AccessEvent
-from kem.downloads import DownloadJob, DownloadStatus
-from kem.models import Role
+from kem.models import AccessEvent, DownloadJob, DownloadStatus, Role
 from kem.vault.services import shred
 
 pytestmark = pytest.mark.django_db

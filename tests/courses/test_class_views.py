@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from courses.models import ClassStatus, ClosedDay, Course, CourseClass, Lesson, LessonStatus
 from courses.selectors.classes import LISTED_ACTION
-from kem.access_log import AccessEvent
+from kem.models import AccessEvent
 
 pytestmark = pytest.mark.django_db
 

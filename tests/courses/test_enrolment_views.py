@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from courses.models import Enrolment, EnrolmentStatus
 from courses.selectors.classes import LISTED_ACTION
-from kem.access_log import AccessEvent
+from kem.models import AccessEvent
 
 pytestmark = pytest.mark.django_db
 

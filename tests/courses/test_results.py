@@ -15,7 +15,7 @@ from courses.selectors.attendance import RESULTS_READ_ACTION
 from courses.services.attendance import attendance_record
 from courses.services.certificates import certificate_issue
 from courses.services.results import results_record
-from kem.access_log import AccessEvent
+from kem.models import AccessEvent
 
 pytestmark = pytest.mark.django_db
 

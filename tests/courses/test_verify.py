@@ -12,7 +12,7 @@ from django.utils import timezone
 from courses.models import EnrolmentStatus
 from courses.selectors.certificates import VERIFIED_ACTION, VERIFIER
 from courses.services.certificates import certificate_issue
-from kem.access_log import AccessEvent
+from kem.models import AccessEvent
 from kem.vault.services import shred
 
 pytestmark = pytest.mark.django_db

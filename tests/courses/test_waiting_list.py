@@ -14,8 +14,7 @@ from courses.models import ClassStatus, Enrolment, EnrolmentStatus
 from courses.selectors.classes import LISTED_ACTION, waiting_list, waiting_position
 from courses.services.classes import class_set_status
 from courses.services.enrolment import enrolment_withdraw, waitlist_leave
-from kem.access_log import AccessEvent
-from kem.models import Role
+from kem.models import AccessEvent, Role
 from kem.selectors.timeline import beneficiary_timeline
 
 pytestmark = pytest.mark.django_db

@@ -24,9 +24,8 @@ from cases.models import (
     SessionStatus,
 )
 from cases.reference import seed_reference_data
-from kem.access_log import AccessEvent
 from kem.management.commands.seed_demo import DEMO_PASSWORD
-from kem.models import Beneficiary
+from kem.models import AccessEvent, Beneficiary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

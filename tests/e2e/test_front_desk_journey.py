@@ -11,11 +11,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from kem import services
-from kem.access_log import AccessEvent
 from kem.demo_people import amka_for
 from kem.management.commands.seed_demo import DEMO_PASSWORD
-from kem.models import Beneficiary
-from kem.people import Consent, DuplicateDecision
+from kem.models import AccessEvent, Beneficiary, Consent, DuplicateDecision
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

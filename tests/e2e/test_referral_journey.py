@@ -14,8 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from kem.management.commands.seed_demo import DEMO_PASSWORD
-from kem.models import Beneficiary
-from kem.people import Consent, ConsentMethod, ConsentPurpose
+from kem.models import Beneficiary, Consent, ConsentMethod, ConsentPurpose
 from referrals.models import PartnerLink, PartnerService, Referral, ReferralStatus, WorkingArea
 from referrals.reference import seed_directory
 

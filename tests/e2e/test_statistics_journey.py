@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from kem.downloads import DownloadJob, DownloadStatus
 from kem.management.commands.seed_demo import DEMO_PASSWORD
+from kem.models import DownloadJob, DownloadStatus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -10,9 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kem import services as kem_services
-from kem.access_log import AccessEvent
-from kem.models import Consent
-from kem.people import ConsentMethod, ConsentPurpose
+from kem.models import AccessEvent, Consent, ConsentMethod, ConsentPurpose
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors.referrals import API_READ_ACTION
 

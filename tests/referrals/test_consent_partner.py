@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from kem.people import Consent, ConsentMethod, ConsentPurpose
+from kem.models import Consent, ConsentMethod, ConsentPurpose
 from kem.services.people import consent_record, consent_withdraw
 from referrals.models import Organisation
 from referrals.selectors.directory import referral_consent_for

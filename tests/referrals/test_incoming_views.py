@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kem import services as kem_services
-from kem.access_log import AccessEvent
+from kem.models import AccessEvent
 from referrals.models import IncomingReferral, IncomingStatus, Organisation, WorkingArea
 from referrals.services.incoming import incoming_referral_record
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from kem.access_log import AccessEvent
+from kem.models import AccessEvent
 from referrals.models import PartnerLink, ReferralStatus, Urgency
 from referrals.services import links
 

@@ -9,7 +9,7 @@ from django.core import mail, signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from kem.access_log import AccessEvent
+from kem.models import AccessEvent
 from referrals.models import PartnerLink, ReferralStatus, ReferralStep, Urgency
 from referrals.services import links
 

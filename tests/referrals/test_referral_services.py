@@ -10,9 +10,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from kem.access_log import AccessEvent
-from kem.models import Consent, Role
-from kem.people import ConsentMethod, ConsentPurpose
+from kem.models import AccessEvent, Consent, ConsentMethod, ConsentPurpose, Role
 from referrals.models import (
     Organisation,
     OrganisationType,

@@ -12,9 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from kem import services as kem_services
-from kem.access_log import AccessEvent
-from kem.models import Consent, Role
-from kem.people import ConsentMethod, ConsentPurpose
+from kem.models import AccessEvent, Consent, ConsentMethod, ConsentPurpose, Role
 from referrals.models import (
     Organisation,
     OrganisationType,

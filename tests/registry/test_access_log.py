@@ -15,9 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kem import services
-from kem.access_log import AccessEvent, AccessLogIsAppendOnly, access_record
-from kem.models import Role
-from kem.people import MergeRecord
+from kem.models import AccessEvent, AccessLogIsAppendOnly, MergeRecord, Role
+from kem.services.access_log import access_record
 
 pytestmark = pytest.mark.django_db
 

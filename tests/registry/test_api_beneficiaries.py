@@ -11,10 +11,8 @@ from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
 from kem import services
-from kem.access_log import AccessEvent
 from kem.api.beneficiaries import RECORD_FIELDS, BeneficiarySerializer
-from kem.models import Beneficiary, Role
-from kem.people import DuplicateDecision
+from kem.models import AccessEvent, Beneficiary, DuplicateDecision, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kem.models import Role
-from kem.people import Consent, ConsentMethod, ConsentPurpose, ConsentStatus
+from kem.models import Consent, ConsentMethod, ConsentPurpose, ConsentStatus, Role
 from kem.selectors.people import consent_valid_for_referral, profile_people_context
 from kem.selectors.timeline import beneficiary_timeline
 from kem.services.people import consent_record, consent_withdraw

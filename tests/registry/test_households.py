@@ -7,8 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from kem.models import Role
-from kem.people import Household, HouseholdMember, Relationship
+from kem.models import Household, HouseholdMember, Relationship, Role
 from kem.selectors.people import profile_people_context
 from kem.selectors.timeline import beneficiary_timeline
 from kem.services.people import household_link, household_unlink

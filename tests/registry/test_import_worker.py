@@ -7,8 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bench.imports.sheets import MAPPING, person_row, xlsx_bytes
 from kem import tasks
-from kem.imports import ImportStatus
-from kem.models import Beneficiary
+from kem.models import Beneficiary, ImportStatus
 from kem.services import imports as services
 from tests.worker import running_worker, wait_for_log
 

@@ -15,9 +15,9 @@ from bench.imports.sheets import HEADERS, MAPPING, amka, person_row, xlsx_bytes
 from kem import tasks
 from kem.forms.beneficiaries import BeneficiaryForm
 from kem.forms.imports import RowValidator
-from kem.imports import ImportJob, ImportMapping, ImportStatus, private_dir, read_rows
-from kem.models import Beneficiary, Role
+from kem.models import Beneficiary, ImportJob, ImportMapping, ImportStatus, Role
 from kem.services import imports as services
+from kem.sheets import private_dir, read_rows
 from kem.vault.search import search_people
 from tests.factories import PASSWORD
 

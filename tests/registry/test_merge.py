@@ -13,9 +13,16 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from kem.access_log import AccessEvent
-from kem.models import Beneficiary, Role
-from kem.people import Consent, DuplicateDecision, HouseholdMember, MergeRecord, Relationship
+from kem.models import (
+    AccessEvent,
+    Beneficiary,
+    Consent,
+    DuplicateDecision,
+    HouseholdMember,
+    MergeRecord,
+    Relationship,
+    Role,
+)
 from kem.selectors.beneficiaries import beneficiary_for, beneficiary_search
 from kem.selectors.people import merge_timeline
 from kem.selectors.timeline import beneficiary_timeline

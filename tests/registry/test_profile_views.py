@@ -9,8 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from kem import services
-from kem.access_log import AccessEvent
-from kem.models import Role
+from kem.models import AccessEvent, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from kem import services
-from kem.models import Beneficiary
-from kem.people import DuplicateDecision
+from kem.models import Beneficiary, DuplicateDecision
 
 pytestmark = pytest.mark.django_db
 

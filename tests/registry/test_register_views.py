@@ -8,8 +8,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from kem.models import Beneficiary, Role
-from kem.people import DuplicateDecision
+from kem.models import Beneficiary, DuplicateDecision, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from kem.access_log import AccessEvent, RevealReason
-from kem.models import Role
+from kem.models import AccessEvent, RevealReason, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -43,8 +43,7 @@ from courses.models import (
     Subject,
 )
 from kem import services
-from kem.models import Discipline, Role
-from kem.people import Consent, ConsentMethod, ConsentPurpose
+from kem.models import Consent, ConsentMethod, ConsentPurpose, Discipline, Role
 from referrals.models import (
     IncomingReferral,
     Organisation,

@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kem import services
-from kem.downloads import DownloadJob, DownloadKind, DownloadStatus
-from kem.models import Role
+from kem.models import DownloadJob, DownloadKind, DownloadStatus, Role
 
 pytestmark = pytest.mark.django_db
 

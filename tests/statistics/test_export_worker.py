@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-from kem.downloads import DownloadKind, DownloadStatus
+from kem.models import DownloadKind, DownloadStatus
 from kem.services.downloads import download_start
 from tests.worker import running_worker, wait_for_download, wait_for_log
 

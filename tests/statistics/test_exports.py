@@ -17,10 +17,8 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from kem import services
-from kem.access_log import AccessEvent
 from kem.demo_people import amka_for
-from kem.downloads import DownloadJob, DownloadKind, DownloadStatus
-from kem.models import Membership, Role
+from kem.models import AccessEvent, DownloadJob, DownloadKind, DownloadStatus, Membership, Role
 from kem.services.downloads import download_build, download_start
 from referrals.models import ReferralStatus
 from reports import writers

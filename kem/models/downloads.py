@@ -11,13 +11,8 @@ they are never served by the web server directly.
 
 from __future__ import annotations
 
-import os
-import secrets
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 from django.conf import settings
 from django.db import models
@@ -103,21 +98,3 @@ def downloads_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "private" / "downloads"
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
-
-
-@contextmanager
-def new_file(suffix: str) -> Iterator[tuple[str, IO[bytes]]]:
-    """Open a new owner-only file under a random name; yields (name, binary file).
-
-    If the block raises, the file is deleted: a half-made export or batch of certificates holds
-    names, and the retry writes a new file anyway.
-    """
-    name = f"{secrets.token_hex(20)}.{suffix}"
-    path = downloads_dir() / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield name, out
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise

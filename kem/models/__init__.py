@@ -1,0 +1,79 @@
+"""The kem app's models, one module per concern; import them from here.
+
+- :mod:`kem.models.centres`: centres, staff memberships, roles and disciplines;
+- :mod:`kem.models.beneficiaries`: the beneficiary, sealed personal data and plain categories;
+- :mod:`kem.models.people`: what surrounds a person: consent, households, duplicate decisions, merges;
+- :mod:`kem.models.imports`: spreadsheet imports and their column mappings;
+- :mod:`kem.models.downloads`: files made in the background for the person who asked;
+- :mod:`kem.models.access_log`: the append-only record of every look at personal data.
+
+The vault's own tables (person keys, index keys, blind-index entries) are defined by the vault,
+a layer below the registry (:mod:`kem.vault.models`), and imported here so that they belong to
+this app.
+"""
+
+from kem.models.access_log import AccessEvent, AccessEventQuerySet, AccessLogIsAppendOnly, RevealReason
+from kem.models.beneficiaries import Beneficiary, BeneficiaryManager, BeneficiaryQuerySet
+from kem.models.centres import (
+    Centre,
+    CentreGroupObjectPermission,
+    CentreUserObjectPermission,
+    Discipline,
+    Membership,
+    MembershipQuerySet,
+    Role,
+)
+from kem.models.downloads import DownloadJob, DownloadKind, DownloadStatus
+from kem.models.imports import ImportJob, ImportJobQuerySet, ImportMapping, ImportMode, ImportStatus
+from kem.models.people import (
+    Consent,
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentQuerySet,
+    ConsentStatus,
+    DuplicateDecision,
+    Household,
+    HouseholdMember,
+    MergeRecord,
+    Relationship,
+)
+from kem.vault.models import BlindIndexEntry, IndexKey, PersonKey, VaultPerson
+
+__all__ = [
+    "AccessEvent",
+    "AccessEventQuerySet",
+    "AccessLogIsAppendOnly",
+    "Beneficiary",
+    "BeneficiaryManager",
+    "BeneficiaryQuerySet",
+    "BlindIndexEntry",
+    "Centre",
+    "CentreGroupObjectPermission",
+    "CentreUserObjectPermission",
+    "Consent",
+    "ConsentMethod",
+    "ConsentPurpose",
+    "ConsentQuerySet",
+    "ConsentStatus",
+    "Discipline",
+    "DownloadJob",
+    "DownloadKind",
+    "DownloadStatus",
+    "DuplicateDecision",
+    "Household",
+    "HouseholdMember",
+    "ImportJob",
+    "ImportJobQuerySet",
+    "ImportMapping",
+    "ImportMode",
+    "ImportStatus",
+    "IndexKey",
+    "Membership",
+    "MembershipQuerySet",
+    "MergeRecord",
+    "PersonKey",
+    "Relationship",
+    "RevealReason",
+    "Role",
+    "VaultPerson",
+]
