@@ -12,6 +12,7 @@ COPY config ./config
 COPY kem ./kem
 COPY cases ./cases
 COPY courses ./courses
+COPY partners ./partners
 COPY referrals ./referrals
 COPY reports ./reports
 COPY locale ./locale

@@ -94,7 +94,7 @@ def fill(people: int, sessions: int) -> None:
     from cases.models import Language
     from courses.models import Course, Level, Subject
     from kem.models import Centre
-    from referrals.models import PartnerService
+    from partners.models import PartnerService
 
     print(f"Filling: {people:,} people, {sessions:,} sessions", flush=True)
     with transaction.atomic():

@@ -13,7 +13,8 @@ class CasesConfig(AppConfig):
         import cases.selectors.cases
         import cases.selectors.interpreters
         import cases.selectors.profile  # noqa: F401
-        from kem.registry import register_action_labels
+        from cases.demo import seed_counselling
+        from kem.registry import register_action_labels, register_demo_seeder
 
         register_action_labels(
             {
@@ -23,3 +24,4 @@ class CasesConfig(AppConfig):
                 "api.interpreter_request.read": _("Read an interpreter request's notes through the API"),
             }
         )
+        register_demo_seeder(seed_counselling, order=10)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "django_countries",
+    "partners",
     "kem",
     "cases",
     "courses",
@@ -70,7 +71,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "kem.middleware.HealthCheckMiddleware",
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kem.middleware.RequestIdMiddleware",

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kem.views.staff import healthz
+from config.health import healthz
 
 urlpatterns = [
     path("", include("kem.urls")),

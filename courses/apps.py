@@ -10,9 +10,11 @@ class CoursesConfig(AppConfig):
     def ready(self) -> None:
         # These modules register home-panel parts, profile buttons and timeline sources on import.
         from courses.api import classes as classes_api
+        from courses.demo import seed_demo_classes
         from courses.selectors import attendance, certificates, classes, enrolment  # noqa: F401
         from courses.services import certificates as certificate_services
-        from kem.registry import register_action_labels
+        from kem.models import DownloadKind
+        from kem.registry import register_action_labels, register_demo_seeder, register_download_builder
 
         register_action_labels(
             {
@@ -26,3 +28,5 @@ class CoursesConfig(AppConfig):
                 certificate_services.PRINT_ACTION: _("Printed certificates of attendance"),
             }
         )
+        register_download_builder(DownloadKind.CERTIFICATES, certificate_services.certificates_build_batch)
+        register_demo_seeder(seed_demo_classes, order=30)

@@ -15,6 +15,7 @@ from courses.models import AttendanceMark, ClassStatus, Course, CourseClass, Enr
 from courses.services import attendance as attendance_services
 from courses.services import catalogue, certificates, classes, enrolment, lessons, results
 from kem.models import Beneficiary, Centre
+from kem.vault import key_cache
 
 CATALOGUE = [
     # name (el), name (en), subject, level, hours, final assessment
@@ -178,3 +179,15 @@ def _open_class(centre, course, manager, teacher, officer, people, today) -> Non
     for person in people:  # 10 people for 8 seats
         enrolment.enrolment_create(course_class=course_class, beneficiary=person, by=officer)
     lessons.lessons_generate(course_class=course_class, by=manager)
+
+
+def seed_demo_classes(*, centre: Centre, key: str, users: dict[str, Any], seed: int) -> None:
+    """The classes part of ``seed_demo`` (registered in ``CoursesConfig.ready()``)."""
+    with key_cache():
+        seed_classes(
+            centre=centre,
+            manager=users["manager"],
+            teacher=users["teacher"],
+            officer=users["frontdesk"],
+            seed=seed,
+        )

@@ -44,24 +44,6 @@ class RequestIdLogFilter(logging.Filter):
         return True
 
 
-class HealthCheckMiddleware:
-    """Answer /healthz before host validation and HTTPS redirects.
-
-    The orchestrator probes the container by its internal address over plain HTTP, which is
-    neither an allowed host nor HTTPS; the answer holds no data, so it may skip both checks.
-    """
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if request.path_info == "/healthz":
-            from kem.views.staff import healthz
-
-            return healthz(request)
-        return self.get_response(request)
-
-
 class GreekFirstLocaleMiddleware(LocaleMiddleware):
     """Greek unless the person chose otherwise with the switcher.
 

@@ -8,7 +8,7 @@ Nothing registers at import time, so importing a module never changes what a pag
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 # Human labels of the dotted access-log actions; the access-log page shows the code for any other.
@@ -36,3 +36,41 @@ def action_label(action: str) -> str:
 def action_labels() -> dict[str, str]:
     """Every registered action and its label in the active language (for the access log's filter)."""
     return {code: str(label) for code, label in _ACTION_LABELS.items()}
+
+
+# --- files made in the background ----------------------------------------------------------------
+# A builder is ``build(job, progress) -> (filename, content type, stored name)``; kem names the kinds
+# of download (``DownloadKind``), the app that makes each kind registers its builder.
+_DOWNLOAD_BUILDERS: dict[str, Callable[..., tuple[str, str, str]]] = {}
+
+
+def register_download_builder(kind: str, builder: Callable[..., tuple[str, str, str]]) -> None:
+    """Say which function makes the downloads of ``kind`` (a ``DownloadKind`` value)."""
+    if _DOWNLOAD_BUILDERS.get(kind, builder) is not builder:
+        raise ValueError(f"download kind {kind!r} already has a builder")
+    _DOWNLOAD_BUILDERS[kind] = builder
+
+
+def download_builder(kind: str) -> Callable[..., tuple[str, str, str]]:
+    """The registered builder of ``kind``; a ``LookupError`` names a kind no app makes."""
+    try:
+        return _DOWNLOAD_BUILDERS[kind]
+    except KeyError:
+        raise LookupError(f"no app makes downloads of kind {kind!r}") from None
+
+
+# --- the demo ------------------------------------------------------------------------------------
+# ``seed(*, centre, key, users, seed)``: ``users`` maps the demo's login names at that centre
+# ("manager", "teacher", "frontdesk", "social", …) to their users; each seeder is idempotent.
+_DEMO_SEEDERS: list[tuple[int, Callable[..., None]]] = []
+
+
+def register_demo_seeder(seeder: Callable[..., None], *, order: int) -> None:
+    """Add an app's part of the demo; ``seed_demo`` runs the parts by ``order``, centre by centre."""
+    if all(existing is not seeder for _order, existing in _DEMO_SEEDERS):
+        _DEMO_SEEDERS.append((order, seeder))
+        _DEMO_SEEDERS.sort(key=lambda item: item[0])
+
+
+def demo_seeders() -> list[Callable[..., None]]:
+    return [seeder for _order, seeder in _DEMO_SEEDERS]

@@ -7,7 +7,13 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Statistics")
 
     def ready(self) -> None:
+        from kem.models import DownloadKind
+        from kem.registry import register_demo_seeder, register_download_builder
         from reports import cache, panels  # noqa: F401
+        from reports.demo import seed_demo_statistics
+        from reports.exports import statistics_build_export
 
         # Cached figures are invalidated by signals of the activity models of every app.
         cache.connect_signals()
+        register_download_builder(DownloadKind.STATISTICS, statistics_build_export)
+        register_demo_seeder(seed_demo_statistics, order=20)

@@ -170,6 +170,11 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 
 
 @transaction.atomic
+def seed_demo_statistics(*, centre: Centre, key: str, users: dict[str, Any], seed: int) -> None:
+    """The statistics part of ``seed_demo`` (registered in ``ReportsConfig.ready()``)."""
+    seed_statistics_demo(centre, users["frontdesk"])
+
+
 def seed_statistics_demo(centre: Centre, by: Any, *, size: int = DEMO_PEOPLE) -> int:
     """Add ``size`` made-up people to ``centre`` with activities over the last 18 months.
 
@@ -249,8 +254,9 @@ def _activities(
         SessionStatus,
     )
     from cases.reference import seed_reference_data
-    from referrals.models import PartnerService, Referral
-    from referrals.reference import seed_directory
+    from partners.models import PartnerService
+    from partners.reference import seed_directory
+    from referrals.models import Referral
 
     seed_reference_data()
     seed_directory()

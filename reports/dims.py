@@ -145,7 +145,7 @@ def _area_choices():
 
 
 def _working_area_choices():
-    from referrals.models import WorkingArea
+    from partners.models import WorkingArea
 
     return WorkingArea.choices
 

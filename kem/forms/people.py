@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kem.models import ConsentMethod, ConsentPurpose, Relationship
-from referrals.selectors.directory import active_organisations
+from partners.models import Organisation
 
 
 def _date_input() -> forms.DateInput:
@@ -45,7 +45,7 @@ class ConsentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Ordered by name in the language of the request, so set here rather than at import.
-        self.fields["organisation"].queryset = active_organisations()
+        self.fields["organisation"].queryset = Organisation.objects.active_by_name()
 
 
 class ConsentWithdrawForm(forms.Form):

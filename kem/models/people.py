@@ -65,7 +65,7 @@ class Consent(models.Model):
     # For a referral consent, the directory's organisation (the text above stays for partners
     # outside the directory and for consents recorded before it existed).
     organisation = models.ForeignKey(
-        "referrals.Organisation",
+        "partners.Organisation",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -1,8 +1,9 @@
 """Background-made downloads: start one, report its progress, finish or fail it, clean up.
 
 A builder is a function ``build(job, progress) -> (filename, content_type, stored_name)`` that
-writes the file with :func:`new_file`; builders are named per kind in
-``BUILDERS`` (dotted paths, so this module does not import the apps that own them).
+writes the file with :func:`new_file`; the app that makes each kind registers its builder
+(``kem.registry.register_download_builder``, in its ``AppConfig.ready()``), so this module
+imports none of them.
 """
 
 from __future__ import annotations
@@ -17,16 +18,11 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
-from kem.models import DownloadJob, DownloadKind, DownloadStatus
+from kem.models import DownloadJob, DownloadStatus
 from kem.models.downloads import downloads_dir
-
-BUILDERS: dict[str, str] = {
-    DownloadKind.CERTIFICATES: "courses.services.certificates.certificates_build_batch",
-    DownloadKind.STATISTICS: "reports.exports.statistics_build_export",
-}
+from kem.registry import download_builder
 
 Progress = Callable[[int], None]
 
@@ -77,7 +73,7 @@ def download_build(*, job_id: str) -> DownloadJob:
     DownloadJob.objects.filter(pk=job.pk).update(
         status=DownloadStatus.RUNNING, attempts=job.attempts + 1, progress=0
     )
-    builder = import_string(BUILDERS[job.kind])
+    builder = download_builder(job.kind)
     filename, content_type, stored_name = builder(job, lambda percent: download_progress(job, percent))
     now = timezone.now()
     job.status = DownloadStatus.READY

@@ -1,15 +1,12 @@
-"""Pages for centres, staff and the home page; /healthz for the orchestrator."""
+"""Pages for centres, staff and the home page."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kem import selectors, services
@@ -110,37 +107,3 @@ def membership_revoke(request: HttpRequest, pk: int, membership_pk: int) -> Http
         )
         return redirect("centre-staff", pk=centre.pk)
     return render(request, "kem/membership_revoke.html", {"centre": centre, "membership": membership})
-
-
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and (when configured) broker reachability, for load balancers and compose."""
-    checks = {"database": _check_database()}
-    if settings.CELERY_BROKER_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
-        checks["broker"] = _check_broker()
-    healthy = all(v == "ok" for v in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
-    )
-
-
-def _check_database() -> str:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:
-        return "error"
-    return "ok"
-
-
-def _check_broker() -> str:
-    from config.celery import app
-
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=settings.KEM_HEALTH_BROKER_TIMEOUT)
-    except Exception:
-        return "error"
-    return "ok"

@@ -19,12 +19,13 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from kem.api.errors import service_errors
-from referrals.models import (
+from partners.models import (
     Organisation,
     OrganisationType,
     PartnerService,
     ServiceCategory,
     WorkingArea,
+    name_order,
 )
 from referrals.policy import may_edit_directory, may_read_directory
 from referrals.selectors import directory as selectors
@@ -176,7 +177,7 @@ class PartnerServiceViewSet(_DirectoryViewSet):
 
     def get_queryset(self) -> Any:
         params = self.request.query_params
-        rows = PartnerService.objects.order_by(selectors.name_order(), "pk")
+        rows = PartnerService.objects.order_by(name_order(), "pk")
         if params.get("include_inactive", "").lower() not in ("1", "true", "yes"):
             rows = rows.filter(active=True, organisation__active=True)
         if params.get("organisation", "").isdigit():

@@ -26,7 +26,8 @@ from rest_framework.routers import DefaultRouter
 from kem.api.errors import service_errors
 from kem.api.sealed import SealedResponseMixin
 from kem.models import Beneficiary
-from referrals.models import PartnerService, Referral, ReferralStatus, Urgency, WorkingArea
+from partners.models import PartnerService, WorkingArea
+from referrals.models import Referral, ReferralStatus, Urgency
 from referrals.policy import may_refer
 from referrals.selectors import referrals as selectors
 from referrals.selectors.referrals import API_READ_ACTION, SEALED_FIELDS

@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kem.choices import LANGUAGES
-from referrals.models import Organisation, OrganisationType, PartnerService, ServiceCategory, WorkingArea
+from partners.models import Organisation, OrganisationType, PartnerService, ServiceCategory, WorkingArea
 from referrals.selectors.directory import DirectoryFilters
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kem.models import Centre
-from referrals.models import IncomingReferral, IncomingStatus, Organisation, WorkingArea
-from referrals.selectors.directory import name_order
+from partners.models import Organisation, WorkingArea, name_order
+from referrals.models import IncomingReferral, IncomingStatus
 from referrals.selectors.incoming import IncomingFilters
 
 

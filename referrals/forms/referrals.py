@@ -14,7 +14,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kem.models import Centre
-from referrals.models import Organisation, PartnerService, ReferralStatus, Urgency, WorkingArea
+from partners.models import Organisation, PartnerService, WorkingArea
+from referrals.models import ReferralStatus, Urgency
 from referrals.selectors.referrals import ReferralFilters, contact_people, service_choices
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]

@@ -2,10 +2,15 @@
 
 from django.db import migrations
 
-from referrals.reference import seed_directory
+from partners.reference import seed_directory
+
+
+def seed_referrals_directory(apps, schema_editor) -> None:
+    # The directory's models belonged to this app until partners.0001.
+    seed_directory(apps, schema_editor, app_label="referrals")
 
 
 class Migration(migrations.Migration):
     dependencies = [("referrals", "0001_referrals")]
 
-    operations = [migrations.RunPython(seed_directory, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed_referrals_directory, migrations.RunPython.noop)]

@@ -14,11 +14,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils.translation import get_language
 
 from kem.models import Consent, ConsentPurpose
 from kem.vault.normalise import fold
-from referrals.models import Organisation, PartnerService
+from partners.models import Organisation, PartnerService, name_order
 from referrals.policy import may_edit_directory, may_read_directory
 
 
@@ -27,11 +26,6 @@ def _plain(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text or "")
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
-
-
-def name_order() -> str:
-    """The name field to order by in the active language."""
-    return "name_en" if (get_language() or "el").startswith("en") else "name_el"
 
 
 # --- the directory -----------------------------------------------------------------------------
@@ -124,11 +118,6 @@ def partner_service_for(user: Any, pk: Any, *, edit: bool = False) -> PartnerSer
     if not (may_edit_directory(user) if edit else may_read_directory(user)):
         raise PermissionDenied
     return service
-
-
-def active_organisations() -> QuerySet[Organisation]:
-    """The organisations one may refer to or consent to be referred to, by name."""
-    return Organisation.objects.filter(active=True).order_by(name_order(), "pk")
 
 
 # --- consent -----------------------------------------------------------------------------------

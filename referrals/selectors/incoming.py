@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from kem.models import Beneficiary, Centre
 from kem.permissions import access_for
 from kem.selectors.timeline import ProfileAction, TimelineEntry, profile_action_source, timeline_source
-from referrals.models import IncomingReferral, IncomingStatus, Organisation
+from partners.models import Organisation
+from referrals.models import IncomingReferral, IncomingStatus
 from referrals.policy import may_record_incoming
 
 

@@ -30,14 +30,8 @@ from kem.selectors.timeline import (
     profile_action_source,
     timeline_source,
 )
-from referrals.models import (
-    Organisation,
-    PartnerService,
-    Referral,
-    ReferralStatus,
-    ReferralStep,
-    WorkingArea,
-)
+from partners.models import Organisation, PartnerService, WorkingArea
+from referrals.models import Referral, ReferralStatus, ReferralStep
 from referrals.policy import may_refer
 
 READ_ACTION = "referrals.referral.read"

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from referrals.models import Organisation, PartnerService
+from partners.models import Organisation, PartnerService
 from referrals.policy import may_edit_directory
 
 # ISO 639-1 (two letters) or ISO 639-2/3 (three letters), lowercase.

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kem.models import Beneficiary, Centre
-from referrals.models import IncomingReferral, IncomingStatus, Organisation
+from partners.models import Organisation
+from referrals.models import IncomingReferral, IncomingStatus
 from referrals.policy import may_record_incoming
 
 # The order of the statuses: a referral only moves forward.

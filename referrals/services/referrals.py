@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from kem.models import Beneficiary, Centre, Consent, Membership
 from kem.services.access_log import access_record, role_at
-from referrals.models import PartnerService, Referral, ReferralStatus, Urgency
+from partners.models import PartnerService
+from referrals.models import Referral, ReferralStatus, Urgency
 from referrals.policy import may_override_consent, may_refer
 from referrals.services.transitions import referral_transition
 

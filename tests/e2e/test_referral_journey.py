@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from kem.management.commands.seed_demo import DEMO_PASSWORD
 from kem.models import Beneficiary, Consent, ConsentMethod, ConsentPurpose
-from referrals.models import PartnerLink, PartnerService, Referral, ReferralStatus, WorkingArea
-from referrals.reference import seed_directory
+from partners.models import PartnerService, WorkingArea
+from partners.reference import seed_directory
+from referrals.models import PartnerLink, Referral, ReferralStatus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,8 @@ import pytest
 
 from kem import services
 from kem.models import Role
-from referrals.models import Organisation, OrganisationType, PartnerService, Referral, ServiceCategory
+from partners.models import Organisation, OrganisationType, PartnerService, ServiceCategory
+from referrals.models import Referral
 
 
 @pytest.fixture

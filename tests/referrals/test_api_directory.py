@@ -7,7 +7,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from kem.models import Role
-from referrals.models import Organisation, PartnerService, ServiceCategory, WorkingArea
+from partners.models import Organisation, PartnerService, ServiceCategory, WorkingArea
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from kem.models import Consent, ConsentMethod, ConsentPurpose
 from kem.services.people import consent_record, consent_withdraw
-from referrals.models import Organisation
+from partners.models import Organisation
 from referrals.selectors.directory import referral_consent_for
 from referrals.services.directory import organisation_deactivate
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from kem.models import Role
-from referrals.models import (
+from partners.models import (
     CATEGORY_AREA,
     Organisation,
     OrganisationType,
@@ -14,7 +14,7 @@ from referrals.models import (
     ServiceCategory,
     WorkingArea,
 )
-from referrals.reference import ORGANISATIONS, seed_directory
+from partners.reference import ORGANISATIONS, seed_directory
 from referrals.selectors.directory import DirectoryFilters, organisation_search
 from referrals.services.directory import (
     organisation_create,

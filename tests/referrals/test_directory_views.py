@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from kem.models import Role
-from referrals.models import Organisation, PartnerService, ServiceCategory, WorkingArea
+from partners.models import Organisation, PartnerService, ServiceCategory, WorkingArea
 
 pytestmark = pytest.mark.django_db
 

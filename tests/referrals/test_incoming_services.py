@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from kem.models import Role
 from kem.selectors.timeline import beneficiary_timeline, profile_actions
-from referrals.models import IncomingReferral, IncomingStatus, Organisation, WorkingArea
+from partners.models import Organisation, WorkingArea
+from referrals.models import IncomingReferral, IncomingStatus
 from referrals.services.directory import organisation_deactivate
 from referrals.services.incoming import incoming_referral_record, incoming_referral_update
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from kem import services as kem_services
 from kem.models import AccessEvent
-from referrals.models import IncomingReferral, IncomingStatus, Organisation, WorkingArea
+from partners.models import Organisation, WorkingArea
+from referrals.models import IncomingReferral, IncomingStatus
 from referrals.services.incoming import incoming_referral_record
 
 pytestmark = pytest.mark.django_db

@@ -8,15 +8,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from referrals.models import (
-    Organisation,
-    OrganisationType,
-    PartnerService,
-    Referral,
-    ReferralStatus,
-    ServiceCategory,
-    WorkingArea,
-)
+from partners.models import Organisation, OrganisationType, PartnerService, ServiceCategory, WorkingArea
+from referrals.models import Referral, ReferralStatus
 from referrals.selectors.referrals import referral_figures
 
 pytestmark = pytest.mark.django_db

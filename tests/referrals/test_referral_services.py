@@ -11,17 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from kem.models import AccessEvent, Consent, ConsentMethod, ConsentPurpose, Role
-from referrals.models import (
-    Organisation,
-    OrganisationType,
-    PartnerLink,
-    PartnerService,
-    Referral,
-    ReferralStatus,
-    ReferralStep,
-    ServiceCategory,
-    Urgency,
-)
+from partners.models import Organisation, OrganisationType, PartnerService, ServiceCategory
+from referrals.models import PartnerLink, Referral, ReferralStatus, ReferralStep, Urgency
 from referrals.services.referrals import (
     OVERRIDE_ACTION,
     referral_create,

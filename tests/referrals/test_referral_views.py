@@ -13,16 +13,8 @@ from django.utils import timezone, translation
 
 from kem import services as kem_services
 from kem.models import AccessEvent, Consent, ConsentMethod, ConsentPurpose, Role
-from referrals.models import (
-    Organisation,
-    OrganisationType,
-    PartnerService,
-    Referral,
-    ReferralStatus,
-    ReferralStep,
-    ServiceCategory,
-    WorkingArea,
-)
+from partners.models import Organisation, OrganisationType, PartnerService, ServiceCategory, WorkingArea
+from referrals.models import Referral, ReferralStatus, ReferralStep
 from referrals.selectors.referrals import READ_ACTION, referral_timeline
 from referrals.services.referrals import referral_record_answer, referral_record_outcome, referral_send
 

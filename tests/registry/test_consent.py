@@ -313,7 +313,7 @@ def test_the_profile_page_shows_the_consent_panel(client, officer, give, person)
 
 
 def test_a_referral_consent_may_name_an_organisation_of_the_directory(give):
-    from referrals.models import Organisation
+    from partners.models import Organisation
 
     unhcr = Organisation.objects.get(name_en__contains="UNHCR")
 
@@ -323,7 +323,7 @@ def test_a_referral_consent_may_name_an_organisation_of_the_directory(give):
 
 
 def test_the_consent_page_records_an_organisation_chosen_from_the_directory(client, officer, person):
-    from referrals.models import Organisation
+    from partners.models import Organisation
 
     iom = Organisation.objects.get(name_en__contains="IOM")
     client.force_login(officer)

@@ -42,14 +42,8 @@ from courses.models import (
 )
 from kem import services
 from kem.models import Discipline, Role
-from referrals.models import (
-    Organisation,
-    OrganisationType,
-    PartnerService,
-    Referral,
-    ReferralStatus,
-    ServiceCategory,
-)
+from partners.models import Organisation, OrganisationType, PartnerService, ServiceCategory
+from referrals.models import Referral, ReferralStatus
 
 _serial = itertools.count(1)
 

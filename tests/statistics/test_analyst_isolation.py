@@ -44,15 +44,9 @@ from courses.models import (
 )
 from kem import services
 from kem.models import Consent, ConsentMethod, ConsentPurpose, Discipline, Role
-from referrals.models import (
-    IncomingReferral,
-    Organisation,
-    PartnerLink,
-    PartnerService,
-    Referral,
-    WorkingArea,
-)
-from referrals.reference import seed_directory
+from partners.models import Organisation, PartnerService, WorkingArea
+from partners.reference import seed_directory
+from referrals.models import IncomingReferral, PartnerLink, Referral
 
 pytestmark = pytest.mark.django_db
 

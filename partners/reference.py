@@ -210,7 +210,7 @@ ORGANISATIONS = [
     ),
 ]
 
-# Each service category's working area, as referrals.models.CATEGORY_AREA has it (migrations use
+# Each service category's working area, as partners.models.CATEGORY_AREA has it (migrations use
 # historical models, whose ``save()`` does not fill the area in).
 _AREA = {
     "legal_aid": "legal",
@@ -234,10 +234,14 @@ _AREA = {
 }
 
 
-def seed_directory(apps=global_apps, schema_editor=None) -> None:
-    """Create the directory's missing organisations and services (never changes an edited row)."""
-    Organisation = apps.get_model("referrals", "Organisation")
-    PartnerService = apps.get_model("referrals", "PartnerService")
+def seed_directory(apps=global_apps, schema_editor=None, *, app_label: str = "partners") -> None:
+    """Create the directory's missing organisations and services (never changes an edited row).
+
+    ``app_label`` names the app the models belong to at that point of the migrations: the
+    directory was part of the referrals app until ``partners.0001``.
+    """
+    Organisation = apps.get_model(app_label, "Organisation")
+    PartnerService = apps.get_model(app_label, "PartnerService")
     for name_el, name_en, kind, area_served, email, phone, website, languages, services in ORGANISATIONS:
         organisation, _created = Organisation.objects.get_or_create(
             name_en=name_en,
