@@ -8,13 +8,16 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # These modules register timeline sources and home-panel parts when imported.
-        import cases.selectors.benefits
-        import cases.selectors.cases
-        import cases.selectors.interpreters
-        import cases.selectors.profile  # noqa: F401
         from cases.demo import seed_counselling
-        from kem.registry import register_action_labels, register_demo_seeder
+        from cases.selectors import benefits, cases, interpreters, profile
+        from kem.models import CentrePerm, Role
+        from kem.registry import (
+            register_action_labels,
+            register_demo_seeder,
+            register_home_part,
+            register_profile_actions,
+            register_timeline_source,
+        )
 
         register_action_labels(
             {
@@ -24,4 +27,22 @@ class CasesConfig(AppConfig):
                 "api.interpreter_request.read": _("Read an interpreter request's notes through the API"),
             }
         )
+        register_home_part(
+            benefits.document_reminders_part,
+            perm=CentrePerm.HANDLE_DOCUMENT_REMINDERS,
+            panels=[Role.FRONT_DESK, Role.COUNSELLOR],
+        )
+        register_home_part(cases.caseload_part, perm=CentrePerm.KEEP_CASES, panels=[Role.COUNSELLOR])
+        register_home_part(
+            interpreters.interpreter_home_part,
+            perm=CentrePerm.BOOK_INTERPRETERS,
+            panels=[Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER],
+        )
+        register_profile_actions(profile.counselling_actions)
+        for source in (
+            benefits.application_timeline,
+            cases.case_timeline,
+            interpreters.interpreter_request_timeline,
+        ):
+            register_timeline_source(source)
         register_demo_seeder(seed_counselling, order=10)

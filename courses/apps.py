@@ -8,13 +8,19 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # These modules register home-panel parts, profile buttons and timeline sources on import.
         from courses.api import classes as classes_api
         from courses.demo import seed_demo_classes
-        from courses.selectors import attendance, certificates, classes, enrolment  # noqa: F401
+        from courses.selectors import attendance, certificates, classes, enrolment
         from courses.services import certificates as certificate_services
-        from kem.models import DownloadKind
-        from kem.registry import register_action_labels, register_demo_seeder, register_download_builder
+        from kem.models import CentrePerm, DownloadKind, Role
+        from kem.registry import (
+            register_action_labels,
+            register_demo_seeder,
+            register_download_builder,
+            register_home_part,
+            register_profile_actions,
+            register_timeline_source,
+        )
 
         register_action_labels(
             {
@@ -28,5 +34,11 @@ class CoursesConfig(AppConfig):
                 certificate_services.PRINT_ACTION: _("Printed certificates of attendance"),
             }
         )
+        register_home_part(
+            enrolment.waiting_list_news_part, perm=CentrePerm.ENROL, panels=[Role.FRONT_DESK, Role.MANAGER]
+        )
+        register_home_part(attendance.teaching_part, perm=CentrePerm.TEACH, panels=[Role.TEACHER])
+        register_profile_actions(enrolment.enrolment_actions)
+        register_timeline_source(enrolment.enrolment_timeline)
         register_download_builder(DownloadKind.CERTIFICATES, certificate_services.certificates_build_batch)
         register_demo_seeder(seed_demo_classes, order=30)

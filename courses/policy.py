@@ -1,11 +1,15 @@
-"""Who may do what with courses, classes, enrolments, attendance and certificates: decided here.
+"""Who may do what with courses, classes, enrolments, attendance and certificates: decided here,
+in the permissions of :mod:`kem.permissions`.
 
-- Managers of any centre keep the catalogue (it is the network's); a centre's manager runs its
-  classes, closes days, edits any attendance sheet at any time and issues certificates.
-- Front desk (and the manager) enrol the centre's beneficiaries and keep waiting lists.
-- A teacher reaches only the classes they hold ``courses.teach_class`` on (django-guardian), and
-  of a learner only the name, the level and the attendance. They take attendance for their
-  lessons up to today and may correct a sheet within ``SHEET_EDIT_DAYS`` days.
+- ``keep_network_lists`` on any centre: keep the catalogue (it is the network's); ``manage_centre``
+  at a centre: run its classes, close days, edit any attendance sheet at any time, issue and
+  revoke certificates.
+- ``enrol_learners`` (front desk, the manager): enrol the centre's beneficiaries and keep
+  waiting lists; ``see_classes``: look at the centre's classes.
+- ``teach_classes`` at the centre and ``courses.teach_class`` on the class (django-guardian): a
+  teacher reaches only those classes, and of a learner only the name, the level and the
+  attendance. They take attendance for their lessons up to today and may correct a sheet within
+  ``SHEET_EDIT_DAYS`` days.
 - Another centre's class is a 404; so is a class a teacher does not teach.
 """
 
@@ -16,48 +20,41 @@ from typing import Any
 
 from django.utils import timezone
 
-from kem.models import Role
-from kem.permissions import OBJECT_PERMS_ATTR, access_for
+from kem.permissions import CentrePerm, access_for, may, may_anywhere, may_on
 
 SHEET_EDIT_DAYS = 7
-ENROLLING_ROLES = frozenset({Role.FRONT_DESK, Role.MANAGER})
-CLASS_VIEWING_ROLES = frozenset({Role.FRONT_DESK, Role.MANAGER})
+TEACH_CLASS = "courses.teach_class"
 
 
 def may_edit_catalogue(user: Any) -> bool:
-    return access_for(user).has_role(Role.MANAGER)
+    return may_anywhere(user, CentrePerm.KEEP_NETWORK_LISTS)
 
 
 def may_read_catalogue(user: Any) -> bool:
-    return access_for(user).has_role(Role.FRONT_DESK, Role.MANAGER, Role.TEACHER)
+    access = access_for(user)
+    return access.anywhere(CentrePerm.SEE_CLASSES) or access.anywhere(CentrePerm.TEACH)
 
 
 def may_manage_classes(user: Any, centre_id: int) -> bool:
-    return Role.MANAGER in access_for(user).roles_at(centre_id)
+    return may(user, CentrePerm.MANAGE, centre_id)
 
 
 def may_enrol(user: Any, centre_id: int) -> bool:
-    return bool(access_for(user).roles_at(centre_id) & ENROLLING_ROLES)
+    return may(user, CentrePerm.ENROL, centre_id)
+
+
+def may_look_at_classes(user: Any, centre_id: int) -> bool:
+    """Every class of the centre, as the front desk and the manager see them."""
+    return may(user, CentrePerm.SEE_CLASSES, centre_id)
 
 
 def teaches(user: Any, course_class: Any) -> bool:
-    """A teacher at the class's centre holding the object permission on this class.
-
-    The answer is remembered on the user object (one request), like ``access_for``: a page asks
-    it several times and django-guardian would query each time. ``forget_access`` drops it.
-    """
-    if Role.TEACHER not in access_for(user).roles_at(course_class.centre_id):
-        return False
-    answers = user.__dict__.setdefault(OBJECT_PERMS_ATTR, {})
-    key = ("courses.teach_class", course_class.pk)
-    if key not in answers:
-        answers[key] = user.has_perm("courses.teach_class", course_class)
-    return answers[key]
+    """A teacher at the class's centre holding the object permission on this class."""
+    return may(user, CentrePerm.TEACH, course_class.centre_id) and may_on(user, TEACH_CLASS, course_class)
 
 
 def may_see_class(user: Any, course_class: Any) -> bool:
-    roles = access_for(user).roles_at(course_class.centre_id)
-    return bool(roles & CLASS_VIEWING_ROLES) or teaches(user, course_class)
+    return may_look_at_classes(user, course_class.centre_id) or teaches(user, course_class)
 
 
 def may_take_attendance(user: Any, lesson: Any, *, today: dt.date | None = None) -> bool:
@@ -106,7 +103,8 @@ def may_revoke_certificates(user: Any, course_class: Any) -> bool:
 
 
 def sees_aggregates_only(user: Any, course_class: Any) -> bool:
-    """A network analyst of the class's centre who does not otherwise see the class: the fetch
-    helpers answer 403 outright, since an analyst sees aggregates only and never a person."""
-    roles = access_for(user).roles_at(course_class.centre_id)
-    return Role.ANALYST in roles and not may_see_class(user, course_class)
+    """Someone who sees the statistics of the class's centre but not the class (a network
+    analyst): the fetch helpers answer 403 outright, since they see aggregates only."""
+    return may(user, CentrePerm.VIEW_STATISTICS, course_class.centre_id) and not may_see_class(
+        user, course_class
+    )

@@ -9,10 +9,9 @@ class KemConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Timeline sources register themselves on import; load them before any profile renders.
-        import kem.selectors.people  # noqa: F401
-        from kem.registry import register_action_labels
+        from kem.registry import register_action_labels, register_timeline_source
         from kem.roles import sync_role_groups
+        from kem.selectors import people, timeline
 
         register_action_labels(
             {
@@ -25,5 +24,12 @@ class KemConfig(AppConfig):
                 "api.beneficiary.read": _("Read a person's data through the API"),
             }
         )
+        for source in (
+            timeline.record_history,
+            people.consent_timeline,
+            people.household_timeline,
+            people.merge_timeline,
+        ):
+            register_timeline_source(source)
         # Role groups and their model permissions follow the code, not hand edits in the admin.
         post_migrate.connect(sync_role_groups, sender=self)

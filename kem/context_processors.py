@@ -7,8 +7,8 @@ from kem.permissions import access_for
 
 
 def navigation(request: HttpRequest) -> dict:
-    """The navigation entries the signed-in user's roles may use."""
+    """The navigation entries the signed-in user's permissions lead to."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    return {"nav_items": items_for(access_for(user).roles)}
+    return {"nav_items": items_for(access_for(user))}

@@ -1,7 +1,7 @@
-"""The navigation bar: each entry names the roles that may use it.
+"""The navigation bar: each entry names the centre permissions that lead to it.
 
-Apps add their entries here as their pages arrive, so the bar never links to a page the user's
-role cannot open.
+An entry is shown when the user holds one of its permissions at some centre, so the bar never
+links to a page the user cannot open. Entries of other apps name their pages by URL name only.
 """
 
 from __future__ import annotations
@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from kem.models import Role
+from kem.models.centres import VIEW_CENTRE, CentrePerm
+from kem.permissions import Access
+
+P = CentrePerm
 
 
 @dataclass(frozen=True)
@@ -18,55 +21,30 @@ class NavItem:
     key: str
     label: str
     url_name: str
-    roles: frozenset[str]
+    perms: frozenset[str]
 
 
 NAV_ITEMS: list[NavItem] = [
-    NavItem("home", _("Home"), "home", frozenset(Role.values)),
-    NavItem("centres", _("Centres"), "centre-list", frozenset(Role.values)),
+    NavItem("home", _("Home"), "home", frozenset({VIEW_CENTRE})),
+    NavItem("centres", _("Centres"), "centre-list", frozenset({VIEW_CENTRE})),
+    NavItem("beneficiaries", _("Beneficiaries"), "beneficiary-list", frozenset({P.SERVE})),
+    NavItem("cases", _("Cases"), "case-list", frozenset({P.SEE_CASES})),
+    NavItem("calendar", _("Calendar"), "calendar", frozenset({P.SEE_CASES})),
+    NavItem("interpreters", _("Interpreters"), "interpreter-request-list", frozenset({P.BOOK_INTERPRETERS})),
     NavItem(
-        "beneficiaries",
-        _("Beneficiaries"),
-        "beneficiary-list",
-        frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER}),
+        "applications", _("Applications"), "benefit-application-list", frozenset({P.HELP_WITH_APPLICATIONS})
     ),
-    NavItem("cases", _("Cases"), "case-list", frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER})),
-    NavItem(
-        "calendar", _("Calendar"), "calendar", frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER})
-    ),
-    NavItem(
-        "interpreters",
-        _("Interpreters"),
-        "interpreter-request-list",
-        frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER}),
-    ),
-    NavItem(
-        "applications",
-        _("Applications"),
-        "benefit-application-list",
-        frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER}),
-    ),
-    NavItem(
-        "referrals",
-        _("Referrals"),
-        "referral-list",
-        frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER}),
-    ),
-    NavItem("classes", _("Classes"), "class-list", frozenset({Role.FRONT_DESK, Role.MANAGER, Role.TEACHER})),
-    NavItem("teaching", _("My lessons"), "teaching-today", frozenset({Role.TEACHER})),
-    NavItem(
-        "directory",
-        _("Partners"),
-        "organisation-list",
-        frozenset({Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER}),
-    ),
-    NavItem("statistics", _("Statistics"), "statistics-dashboard", frozenset({Role.MANAGER, Role.ANALYST})),
-    NavItem("imports", _("Imports"), "import-list", frozenset({Role.MANAGER})),
-    NavItem("staff", _("Staff"), "staff-home", frozenset({Role.MANAGER})),
-    NavItem("access_log", _("Access log"), "access-log", frozenset({Role.DPO})),
+    NavItem("referrals", _("Referrals"), "referral-list", frozenset({P.REFER})),
+    NavItem("classes", _("Classes"), "class-list", frozenset({P.SEE_CLASSES, P.TEACH})),
+    NavItem("teaching", _("My lessons"), "teaching-today", frozenset({P.TEACH})),
+    NavItem("directory", _("Partners"), "organisation-list", frozenset({P.REFER})),
+    NavItem("statistics", _("Statistics"), "statistics-dashboard", frozenset({P.VIEW_STATISTICS})),
+    NavItem("imports", _("Imports"), "import-list", frozenset({P.MANAGE})),
+    NavItem("staff", _("Staff"), "staff-home", frozenset({P.MANAGE_STAFF})),
+    NavItem("access_log", _("Access log"), "access-log", frozenset({P.REVIEW_ACCESS_LOG})),
 ]
 
 
-def items_for(roles: frozenset[str]) -> list[NavItem]:
-    """Entries whose roles intersect the user's roles, in bar order."""
-    return [item for item in NAV_ITEMS if item.roles & roles]
+def items_for(access: Access) -> list[NavItem]:
+    """Entries for which the user holds one of the permissions somewhere, in bar order."""
+    return [item for item in NAV_ITEMS if any(access.anywhere(perm) for perm in item.perms)]

@@ -2,13 +2,15 @@
 
 kem sits below cases, courses, referrals and reports and never imports them; where one of its
 pages shows something of theirs (the label of an access-log action, a button on a profile, a
-block on a home panel, entries of a person's timeline), the app registers it here at start-up.
-Nothing registers at import time, so importing a module never changes what a page shows.
+block on a home panel, entries of a person's timeline, a kind of download, a part of the demo),
+the app registers it here at start-up. Nothing registers at import time, so importing a module
+never changes what a page shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 # Human labels of the dotted access-log actions; the access-log page shows the code for any other.
@@ -74,3 +76,67 @@ def register_demo_seeder(seeder: Callable[..., None], *, order: int) -> None:
 
 def demo_seeders() -> list[Callable[..., None]]:
     return [seeder for _order, seeder in _DEMO_SEEDERS]
+
+
+# --- home panels ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomePart:
+    """A block an app adds to the home page: ``source(*, centre, user) -> PanelPart | None``.
+
+    Shown once per centre where the user holds ``perm``: in the panel of the first role of
+    ``panels`` the user holds there, else in their first panel of that centre (or a panel of
+    the centre alone, when permissions were granted by hand without a role). The source may
+    still return None (nothing to show); it must cost a fixed number of queries.
+    """
+
+    source: Callable[..., Any]
+    perm: str
+    panels: tuple[str, ...]
+
+
+_HOME_PARTS: list[HomePart] = []
+
+
+def register_home_part(source: Callable[..., Any], *, perm: str, panels: Sequence[str]) -> None:
+    if all(part.source is not source for part in _HOME_PARTS):
+        _HOME_PARTS.append(HomePart(source=source, perm=perm, panels=tuple(panels)))
+
+
+def home_parts_by_panel(roles: Sequence[str], perms: frozenset[str]) -> dict[str, list[HomePart]]:
+    """Where each registered part goes at one centre: panel (a role, or "" for the centre's own
+    panel) -> parts, in registration order. ``roles`` are the roles held there, in panel order."""
+    placed: dict[str, list[HomePart]] = {}
+    for part in _HOME_PARTS:
+        if part.perm not in perms:
+            continue
+        panel = next((role for role in part.panels if role in roles), roles[0] if roles else "")
+        placed.setdefault(panel, []).append(part)
+    return placed
+
+
+# --- the profile: timeline sources and buttons ----------------------------------------------------
+# A timeline source is ``source(beneficiary, user) -> [TimelineEntry]``; a profile-action source is
+# ``source(beneficiary, user) -> [ProfileAction]`` (kem.selectors.timeline). Each costs a fixed
+# number of queries, so the profile stays within a fixed number whatever the person's history.
+_TIMELINE_SOURCES: list[Callable[..., Any]] = []
+_PROFILE_ACTION_SOURCES: list[Callable[..., Any]] = []
+
+
+def register_timeline_source(source: Callable[..., Any]) -> None:
+    if source not in _TIMELINE_SOURCES:
+        _TIMELINE_SOURCES.append(source)
+
+
+def timeline_sources() -> list[Callable[..., Any]]:
+    return list(_TIMELINE_SOURCES)
+
+
+def register_profile_actions(source: Callable[..., Any]) -> None:
+    if source not in _PROFILE_ACTION_SOURCES:
+        _PROFILE_ACTION_SOURCES.append(source)
+
+
+def profile_action_sources() -> list[Callable[..., Any]]:
+    return list(_PROFILE_ACTION_SOURCES)

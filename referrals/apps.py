@@ -8,12 +8,14 @@ class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from kem.registry import register_action_labels
-        from referrals.selectors import (
-            followup,  # noqa: F401
-            incoming,  # noqa: F401
-            referrals,
+        from kem.models import CentrePerm, Role
+        from kem.registry import (
+            register_action_labels,
+            register_home_part,
+            register_profile_actions,
+            register_timeline_source,
         )
+        from referrals.selectors import followup, incoming, referrals
 
         register_action_labels(
             {
@@ -26,3 +28,10 @@ class ReferralsConfig(AppConfig):
                 "referrals.partner_link.answered": _("The partner answered through a referral link"),
             }
         )
+        register_home_part(
+            followup.referral_followup_part, perm=CentrePerm.REFER, panels=[Role.FRONT_DESK, Role.MANAGER]
+        )
+        register_profile_actions(incoming.incoming_actions)
+        register_profile_actions(referrals.referral_actions)
+        register_timeline_source(incoming.incoming_referral_timeline)
+        register_timeline_source(referrals.referral_timeline)

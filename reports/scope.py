@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kem.models import Centre
-from kem.permissions import visible_centres
+from kem.permissions import CentrePerm, visible_centres
 from reports.types import Scope
 
 # The longest period one report may cover: longer ones are slow and nobody publishes them.
@@ -19,7 +19,7 @@ MAX_YEARS = 5
 
 def statistics_centres(user: Any) -> QuerySet[Centre]:
     """Active centres where ``user`` holds ``kem.view_statistics`` (managers and network analysts)."""
-    return visible_centres(user, "view_statistics").order_by("name_el", "pk")
+    return visible_centres(user, CentrePerm.VIEW_STATISTICS).order_by("name_el", "pk")
 
 
 def _years_later(day: dt.date, years: int) -> dt.date:

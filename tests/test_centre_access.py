@@ -115,9 +115,11 @@ def test_access_lists_roles_per_centre(make_staff, athens, thessaloniki):
 
     access = access_for(user)
 
-    assert access.roles_at(athens.pk) == {Role.COUNSELLOR}
-    assert access.roles_at(thessaloniki.pk) == {Role.TEACHER}
-    assert access.disciplines_by_centre[athens.pk] == {"legal"}
+    assert access.roles_at(athens.pk) == (Role.COUNSELLOR,)
+    assert access.roles_at(thessaloniki.pk) == (Role.TEACHER,)
+    assert access.may("keep_legal_cases", athens.pk)
+    assert not access.may("keep_social_cases", athens.pk)
+    assert not access.may("keep_legal_cases", thessaloniki.pk)
 
 
 def test_revoking_a_membership_removes_the_centre(make_staff, athens, manager):

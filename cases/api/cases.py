@@ -124,9 +124,9 @@ class CaseUpdateSerializer(serializers.Serializer):
 
 def _counsellor(centre: Centre, pk: int) -> Any:
     """The user ``pk`` among the centre's counsellors (the service checks their discipline)."""
-    for membership in selectors.counsellors_at(centre=centre):
-        if membership.user_id == pk:
-            return membership.user
+    for counsellor in selectors.counsellors_at(centre=centre):
+        if counsellor.user_id == pk:
+            return counsellor.user
     raise serializers.ValidationError(
         {"counsellor": [_("Choose a counsellor of this area's discipline at this centre.")]}
     )

@@ -38,6 +38,7 @@ from cases.services import interpreters as services
 from kem.api.errors import service_errors
 from kem.api.sealed import SealedResponseMixin
 from kem.models import Beneficiary
+from kem.selectors.beneficiaries import beneficiaries_visible_to
 
 READ_ACTION = "api.interpreter_request.read"
 SEALED_FIELDS = ("notes", "gender_reason")
@@ -110,7 +111,7 @@ class InterpreterRequestCreateSerializer(serializers.Serializer):
     )
 
     def validate_beneficiary(self, value: Any) -> Beneficiary:
-        person = Beneficiary.objects.visible_to(self.context["request"].user).filter(pk=value).first()
+        person = beneficiaries_visible_to(self.context["request"].user).filter(pk=value).first()
         if person is None:
             raise serializers.ValidationError(_("No such person at your centres."), code="unknown_person")
         return person

@@ -20,7 +20,6 @@ from cases.models import (
     SessionStatus,
 )
 from cases.services.cases import MAX_SESSION_MINUTES
-from kem.models import Membership
 
 STATES = [("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))]
 
@@ -38,15 +37,15 @@ def _person_name(user: Any) -> str:
 
 
 class CounsellorField(forms.ModelChoiceField):
-    """A counsellor of the centre, shown with their discipline (memberships given by the view)."""
+    """A counsellor of the centre, shown with their discipline (``counsellors_at`` gives them)."""
 
-    def __init__(self, memberships: list[Membership], **kwargs: Any) -> None:
-        self.disciplines = {m.user_id: m.get_discipline_display() for m in memberships}
-        users = get_user_model().objects.filter(pk__in=[m.user_id for m in memberships])
+    def __init__(self, counsellors: list[Any], **kwargs: Any) -> None:
+        self.disciplines = {c.user_id: c.get_discipline_display() for c in counsellors}
+        users = get_user_model().objects.filter(pk__in=[c.user_id for c in counsellors])
         super().__init__(queryset=users, **kwargs)
-        # Keep the memberships' order (by name) rather than the database's.
+        # Keep the given order (by name) rather than the database's.
         self.choices = [("", self.empty_label or "—")] + [
-            (m.user_id, self._label(m.user)) for m in memberships
+            (c.user_id, self._label(c.user)) for c in counsellors
         ]
 
     def _label(self, user: Any) -> str:
@@ -57,10 +56,10 @@ class CaseOpenForm(forms.Form):
     area = forms.ChoiceField(label=_("Service area"), choices=[("", "—"), *ServiceArea.choices])
     open_reason = forms.ChoiceField(label=_("Why it is opened"), choices=OpenReason.choices)
 
-    def __init__(self, *args: Any, memberships: list[Membership], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, counsellors: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["counsellor"] = CounsellorField(
-            memberships,
+            counsellors,
             label=_("Counsellor"),
             help_text=_("A counsellor of the area's discipline holds the case."),
         )
@@ -73,9 +72,9 @@ class CaseCloseForm(forms.Form):
 
 
 class CaseReassignForm(forms.Form):
-    def __init__(self, *args: Any, memberships: list[Membership], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, counsellors: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["counsellor"] = CounsellorField(memberships, label=_("New counsellor"))
+        self.fields["counsellor"] = CounsellorField(counsellors, label=_("New counsellor"))
 
 
 class InterpreterRequestField(forms.ModelChoiceField):
@@ -161,9 +160,9 @@ class CaseFilterForm(forms.Form):
     )
     state = forms.ChoiceField(label=_("Cases"), choices=STATES, required=False)
 
-    def __init__(self, *args: Any, centres: list[Any], memberships: list[Membership], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, centres: list[Any], counsellors: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["centre"].choices = [(c.pk, c.name) for c in centres]
         self.fields["counsellor"].choices = [("", _("All counsellors"))] + [
-            (m.user_id, f"{_person_name(m.user)} ({m.get_discipline_display()})") for m in memberships
+            (c.user_id, f"{_person_name(c.user)} ({c.get_discipline_display()})") for c in counsellors
         ]

@@ -25,10 +25,10 @@ from cases.policy import (
     may_manage_benefit_services,
 )
 from cases.services.benefits import DECIDED
-from kem.models import Beneficiary, Centre, Role
+from kem.models import Beneficiary, Centre
 from kem.permissions import access_for, visible_centres
-from kem.selectors.staff import PanelPart, home_panel_part
-from kem.selectors.timeline import TimelineEntry, timeline_source
+from kem.selectors.staff import PanelPart
+from kem.selectors.timeline import TimelineEntry
 
 # The home page lists at most this many reminders (the count covers all).
 REMINDER_LIST_LIMIT = 30
@@ -143,7 +143,6 @@ def _on(day: dt.date, step: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min)) + dt.timedelta(seconds=step)
 
 
-@timeline_source
 def application_timeline(beneficiary: Beneficiary, user: Any) -> list[TimelineEntry]:
     """Application help started, submitted, granted, rejected (two queries: the applications, and
     their history to say who recorded each step)."""
@@ -242,11 +241,9 @@ def document_reminder_for(user: Any, pk: int) -> DocumentReminder:
     return reminder
 
 
-@home_panel_part(Role.FRONT_DESK, Role.COUNSELLOR)
 def document_reminders_part(*, centre: Centre, user: Any) -> PanelPart | None:
-    """The front desk's and counsellors' list of people whose documents expire soon."""
-    if not may_handle_document_reminders(user, centre.pk):
-        return None
+    """The front desk's and counsellors' list of people whose documents expire soon (registered for
+    ``handle_document_reminders``)."""
     return PanelPart(
         template="cases/_reminders.html",
         context={"reminders": open_document_reminders(centre=centre, user=user)},

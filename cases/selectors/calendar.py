@@ -12,14 +12,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import InterpreterRequest, RequestStatus, Session
 from cases.policy import OCCURRENCE, session_parts
-from kem.models import Centre, Membership, Role
+from kem.models import Centre
+from kem.permissions import CentrePerm, users_with
 from kem.vault.errors import VaultError
 
 DAY = "day"
@@ -94,9 +94,8 @@ class CalendarDay:
 
 
 def centre_counsellors(*, centre: Centre) -> list[Any]:
-    """The centre's active counsellors, by name (one query)."""
-    user_ids = Membership.objects.active().filter(centre=centre, role=Role.COUNSELLOR).values("user_id")
-    return list(get_user_model().objects.filter(pk__in=user_ids).order_by("first_name", "last_name", "pk"))
+    """The centre's counsellors (who hold ``keep_cases`` there), by name."""
+    return list(users_with(CentrePerm.KEEP_CASES, centre).order_by("first_name", "last_name", "pk"))
 
 
 def calendar_days(

@@ -1,8 +1,8 @@
 """Reads of cases and sessions, scoped to what the user may see (``cases/policy.py`` decides).
 
 Also where cases reach other pages: the counsellor's caseload on the home page
-(``home_panel_part``) and the beneficiary profile's timeline (``timeline_source``). This module
-is imported by ``CasesConfig.ready()`` so that both are registered.
+(:func:`caseload_part`) and the beneficiary profile's timeline (:func:`case_timeline`), both
+registered by ``CasesConfig.ready()``.
 
 Sealed text leaves this module only through :func:`session_views`, which opens just the parts the
 policy allows; :func:`session_reads_record` writes the access events for what was shown.
@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
@@ -33,10 +34,10 @@ from cases.models import (
     Session,
     SessionStatus,
 )
-from kem.models import Beneficiary, Centre, Membership, Role
-from kem.permissions import access_for
-from kem.selectors.staff import PanelPart, home_panel_part
-from kem.selectors.timeline import TimelineEntry, timeline_source
+from kem.models import Beneficiary, Centre, Discipline
+from kem.permissions import CentrePerm, centres_with, holders
+from kem.selectors.staff import PanelPart
+from kem.selectors.timeline import TimelineEntry
 from kem.services.access_log import Access, access_record_many, role_at
 
 # A case with no held session for this many days is listed on the counsellor's home page.
@@ -50,8 +51,7 @@ SEALED_PARTS = (policy.SUMMARY, policy.CONFIDENTIAL_NOTE)
 
 def case_centre_ids(user: Any) -> frozenset[int]:
     """The centres whose cases ``user`` sees at all (front desk, counsellors, the manager)."""
-    access = access_for(user)
-    return frozenset(c for c, roles in access.roles_by_centre.items() if roles & policy.ROLES_SEEING_CASES)
+    return centres_with(user, CentrePerm.SEE_CASES)
 
 
 def case_centres(user: Any) -> list[Centre]:
@@ -142,12 +142,33 @@ def case_list(
     ).order_by("-opened_on", "-pk")
 
 
-def counsellors_at(*, centre: Centre, discipline: str = "") -> list[Membership]:
-    """The centre's active counsellors (of ``discipline`` if given), with their user, by name."""
-    rows = Membership.objects.active().filter(centre=centre, role=Role.COUNSELLOR).select_related("user")
-    if discipline:
-        rows = rows.filter(discipline=discipline)
-    return sorted(rows, key=lambda m: (m.user.get_full_name() or m.user.get_username()).casefold())
+@dataclass(frozen=True)
+class Counsellor:
+    """A user who keeps cases at a centre, and the disciplines whose cases they keep there."""
+
+    user: Any
+    disciplines: tuple[str, ...]
+
+    @property
+    def user_id(self) -> int:
+        return self.user.pk
+
+    def get_discipline_display(self) -> str:
+        return ", ".join(str(Discipline(d).label) for d in self.disciplines)
+
+
+def counsellors_at(*, centre: Centre, discipline: str = "") -> list[Counsellor]:
+    """Who keeps cases at the centre (of ``discipline`` if given): the holders of a discipline's
+    ``keep_<discipline>_cases`` permission there, by name. Two queries."""
+    wanted = [discipline] if discipline else list(Discipline.values)
+    perm_of = {CentrePerm.keep_cases_of(d): d for d in wanted}
+    held = holders(centre, perm_of)
+    users = get_user_model().objects.filter(pk__in=list(held))
+    rows = [
+        Counsellor(user=user, disciplines=tuple(d for p, d in perm_of.items() if p in held[user.pk]))
+        for user in users
+    ]
+    return sorted(rows, key=lambda c: (c.user.get_full_name() or c.user.get_username()).casefold())
 
 
 def open_interpreter_requests(*, case: Case) -> QuerySet[InterpreterRequest]:
@@ -306,11 +327,8 @@ def caseload(*, user: Any, centre: Centre) -> Caseload:
     )
 
 
-@home_panel_part(Role.COUNSELLOR)
 def caseload_part(*, centre: Centre, user: Any) -> PanelPart | None:
-    """The caseload block of a counsellor's home panel."""
-    if Role.COUNSELLOR not in access_for(user).roles_at(centre.pk):
-        return None
+    """The caseload block of a counsellor's home panel (registered for ``keep_cases``)."""
     return PanelPart(
         template="cases/_caseload.html", context={"caseload": caseload(user=user, centre=centre)}
     )
@@ -323,7 +341,6 @@ def _midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-@timeline_source
 def case_timeline(beneficiary: Beneficiary, user: Any) -> list[TimelineEntry]:
     """Cases opened and closed and sessions held or scheduled, at centres where the user sees cases.
 

@@ -29,13 +29,12 @@ from cases.models import (
     Session,
 )
 from cases.policy import may_book_interpreters, may_manage_interpreters, may_manage_languages
-from kem.models import Beneficiary, Centre, Role
+from kem.models import Beneficiary, Centre
 from kem.permissions import access_for
-from kem.selectors.staff import PanelPart, home_panel_part
-from kem.selectors.timeline import TimelineEntry, timeline_source
+from kem.selectors.staff import PanelPart
+from kem.selectors.timeline import TimelineEntry
 
 # Roles whose home panel shows the interpreting block (once per centre: the first one held).
-BOOKING_ROLES = (Role.FRONT_DESK, Role.COUNSELLOR, Role.MANAGER)
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -270,7 +269,6 @@ def interpreter_request_figures(
 # --- the profile timeline ----------------------------------------------------------------------
 
 
-@timeline_source
 def interpreter_request_timeline(beneficiary: Beneficiary, user: Any) -> list[TimelineEntry]:
     """Requests made, booked, held, missed and cancelled, at the centres where the user books
     interpreters. Titles name the language and the interpreter, never sealed text nor the reason
@@ -339,12 +337,9 @@ def _status_entries(requests: dict[Any, InterpreterRequest]) -> list[TimelineEnt
 # --- the home panel ----------------------------------------------------------------------------
 
 
-def interpreter_home_part(*, centre: Centre, user: Any, role: str) -> PanelPart | None:
-    """Requests awaiting a booking and bookings of today and tomorrow at ``centre`` (one query),
-    shown once per centre: in the panel of the first booking role the user holds there."""
-    held = [r for r in BOOKING_ROLES if r in access_for(user).roles_at(centre.pk)]
-    if not held or held[0] != role or not may_book_interpreters(user, centre.pk):
-        return None
+def interpreter_home_part(*, centre: Centre, user: Any) -> PanelPart | None:
+    """Requests awaiting a booking and bookings of today and tomorrow at ``centre`` (one query);
+    registered for ``book_interpreters``, so shown once per centre."""
     today = timezone.localdate()
     tomorrow = today + dt.timedelta(days=1)
     upcoming = Q(starts_at__gte=_start_of(today))
@@ -368,15 +363,3 @@ def interpreter_home_part(*, centre: Centre, user: Any, role: str) -> PanelPart 
             "may_manage_languages": may_manage_languages(user),
         },
     )
-
-
-def _register_home_parts() -> None:
-    for role in BOOKING_ROLES:
-
-        def part(*, centre: Centre, user: Any, _role: str = role) -> PanelPart | None:
-            return interpreter_home_part(centre=centre, user=user, role=_role)
-
-        home_panel_part(role)(part)
-
-
-_register_home_parts()

@@ -8,10 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases import policy
-from kem.selectors.timeline import ProfileAction, profile_action_source
+from kem.selectors.timeline import ProfileAction
 
 
-@profile_action_source
 def counselling_actions(beneficiary: Any, user: Any) -> list[ProfileAction]:
     """Open a case, request an interpreter, start application help — at the person's centre."""
     centre_id = beneficiary.registering_centre_id

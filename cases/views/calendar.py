@@ -19,8 +19,7 @@ from django.views.decorators.http import require_GET
 from cases.policy import may_see_cases
 from cases.selectors import calendar as selectors
 from cases.selectors.benefits import working_centre
-from kem.models import Role
-from kem.permissions import access_for
+from kem.permissions import CentrePerm, may
 
 
 class CalendarQuery(forms.Form):
@@ -60,7 +59,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "today": today,
         "counsellors": counsellors,
         "counsellor": counsellor,
-        "is_counsellor": Role.COUNSELLOR in access_for(request.user).roles_at(centre.pk),
+        "is_counsellor": may(request.user, CentrePerm.KEEP_CASES, centre.pk),
         "has_entries": any(day.entries for day in days),
     }
     return render(request, "cases/calendar/calendar.html", context)

@@ -39,7 +39,7 @@ from cases.selectors import cases as selectors
 from cases.services import cases as services
 from kem.forms.errors import add_service_errors
 from kem.models import Centre, Discipline
-from kem.permissions import centre_for
+from kem.permissions import CentrePerm, centre_for, may
 from kem.selectors.beneficiaries import beneficiary_for
 
 CASES_PER_PAGE = 50
@@ -57,11 +57,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if not centres:
         raise PermissionDenied
     centre = _chosen_centre(request, centres)
-    memberships = selectors.counsellors_at(centre=centre)
+    counsellors = selectors.counsellors_at(centre=centre)
     data = request.GET.copy()
     data.setdefault("centre", str(centre.pk))
     data.setdefault("state", "open")
-    filters = CaseFilterForm(data, centres=centres, memberships=memberships)
+    filters = CaseFilterForm(data, centres=centres, counsellors=counsellors)
     filters.is_valid()
     # A filter that does not hold (a counsellor of another centre) is dropped, not the others.
     chosen = filters.cleaned_data
@@ -115,11 +115,11 @@ def case_open(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     centre = beneficiary.registering_centre
     if not policy.may_open_case(request.user, centre.pk):
         raise PermissionDenied
-    memberships = selectors.counsellors_at(centre=centre)
+    counsellors = selectors.counsellors_at(centre=centre)
     initial = (
-        {"counsellor": request.user.pk} if any(m.user_id == request.user.pk for m in memberships) else {}
+        {"counsellor": request.user.pk} if any(c.user_id == request.user.pk for c in counsellors) else {}
     )
-    form = CaseOpenForm(request.POST or None, initial=initial, memberships=memberships)
+    form = CaseOpenForm(request.POST or None, initial=initial, counsellors=counsellors)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -167,7 +167,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "can_keep": policy.may_keep_case(user, centre_id=case.centre_id, discipline=case.discipline),
         "can_close": policy.may_close_case(user, centre_id=case.centre_id, discipline=case.discipline),
         "can_reassign": policy.may_reassign_case(user, case.centre_id),
-        "can_open_profile": user.has_perm("kem.serve_beneficiaries", case.beneficiary.registering_centre),
+        "can_open_profile": may(user, CentrePerm.SERVE, case.beneficiary.registering_centre),
         "is_employment": case.area == ServiceArea.EMPLOYMENT,
     }
 
@@ -213,12 +213,12 @@ def case_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_for(request.user, pk)
     if not policy.may_reassign_case(request.user, case.centre_id):
         raise PermissionDenied
-    memberships = [
-        m
-        for m in selectors.counsellors_at(centre=case.centre, discipline=case.discipline)
-        if m.user_id != case.counsellor_id
+    counsellors = [
+        c
+        for c in selectors.counsellors_at(centre=case.centre, discipline=case.discipline)
+        if c.user_id != case.counsellor_id
     ]
-    form = CaseReassignForm(request.POST or None, memberships=memberships)
+    form = CaseReassignForm(request.POST or None, counsellors=counsellors)
     if request.method == "POST" and form.is_valid():
         try:
             services.case_reassign(case=case, counsellor=form.cleaned_data["counsellor"], by=request.user)

@@ -47,8 +47,9 @@ from courses.services import enrolment as enrolment_services
 from courses.services import lessons as lesson_services
 from courses.services.catalogue import COURSE_FIELDS
 from kem.api.errors import service_errors
-from kem.models import Beneficiary, Centre, Role
+from kem.models import Beneficiary, Centre
 from kem.permissions import access_for
+from kem.selectors.beneficiaries import beneficiaries_visible_to
 from kem.services.access_log import Access, access_record_many, role_at
 
 API_LISTED_ACTION = "api.courses.learners.read"
@@ -192,8 +193,7 @@ class SeesClasses(BasePermission):
     """Front desk, managers and teachers use this API; other roles see no class."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        roles = access_for(request.user).roles
-        return bool(roles & (selectors.CLASS_VIEWING_ROLES | {Role.TEACHER}))
+        return may_read_catalogue(request.user)
 
 
 @extend_schema_view(
@@ -359,7 +359,7 @@ class EnrolmentCreateSerializer(serializers.Serializer):
     placement_source = serializers.ChoiceField(choices=PlacementSource.choices, required=False, default="")
 
     def validate_beneficiary(self, value: Any) -> Beneficiary:
-        person = Beneficiary.objects.visible_to(self.context["request"].user).filter(pk=value).first()
+        person = beneficiaries_visible_to(self.context["request"].user).filter(pk=value).first()
         if person is None:
             raise serializers.ValidationError(_("No such person at your centres."), code="unknown_person")
         return person

@@ -50,9 +50,9 @@ from courses.models import (
     attendance_rate,
 )
 from courses.selectors.classes import open_learner_names, taught_classes
-from kem.models import Centre, Role
-from kem.permissions import access_for
-from kem.selectors.staff import PanelPart, home_panel_part
+from kem.models import Centre
+from kem.permissions import CentrePerm, centres_with
+from kem.selectors.staff import PanelPart
 
 SHEET_READ_ACTION = "courses.attendance_sheet.read"
 ROSTER_READ_ACTION = "courses.class_attendance.read"
@@ -68,7 +68,7 @@ ROSTER_STATUSES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, Enrolmen
 
 def sheet_classes(user: Any) -> QuerySet[CourseClass]:
     """Classes whose sheets ``user`` keeps: those they teach and, for a manager, the centre's."""
-    managed = [c for c, roles in access_for(user).roles_by_centre.items() if Role.MANAGER in roles]
+    managed = centres_with(user, CentrePerm.MANAGE)
     return CourseClass.objects.filter(
         Q(centre_id__in=managed) | Q(pk__in=taught_classes(user=user).values("pk"))
     ).select_related("course", "centre")
@@ -77,9 +77,7 @@ def sheet_classes(user: Any) -> QuerySet[CourseClass]:
 def visible_lessons(user: Any) -> QuerySet[Lesson]:
     """Lessons of the classes ``user`` may look at (front desk and manager of the centre, the
     class's teacher), with their class and course."""
-    viewing = [
-        c for c, roles in access_for(user).roles_by_centre.items() if roles & policy.CLASS_VIEWING_ROLES
-    ]
+    viewing = centres_with(user, CentrePerm.SEE_CLASSES)
     return Lesson.objects.filter(
         Q(course_class__centre_id__in=viewing) | Q(course_class__in=taught_classes(user=user).values("pk"))
     ).select_related("course_class__course", "course_class__centre")
@@ -406,12 +404,10 @@ def class_lessons(*, course_class: CourseClass) -> list[Lesson]:
 # --- the teacher's home panel ------------------------------------------------------------------
 
 
-@home_panel_part(Role.TEACHER)
 def teaching_part(*, centre: Centre, user: Any) -> PanelPart | None:
     """Today's lessons of the teacher's classes at ``centre`` (one tap to the sheet) and the
-    learners to follow up. A fixed number of queries however many classes and learners."""
-    if Role.TEACHER not in access_for(user).roles_at(centre.pk):
-        return None
+    learners to follow up (registered for ``teach_classes``). A fixed number of queries however
+    many classes and learners."""
     classes = list(taught_classes(user=user).filter(centre=centre).select_related("course", "centre"))
     today = timezone.localdate()
     lessons = _lessons_on(taught_classes(user=user).filter(centre=centre), today) if classes else []

@@ -40,15 +40,16 @@ from courses.models import (
     attendance_rate,
 )
 from courses.policy import (
-    CLASS_VIEWING_ROLES,
+    TEACH_CLASS,
     may_enrol,
+    may_look_at_classes,
     may_manage_classes,
     may_read_catalogue,
     may_see_class,
 )
 from courses.services.classes import TRANSITIONS
-from kem.models import Beneficiary, Centre, Role
-from kem.permissions import access_for
+from kem.models import Beneficiary, Centre
+from kem.permissions import CentrePerm, access_for, centres_with, may
 from kem.services.access_log import Access, access_record_many, role_at
 
 LISTED_ACTION = "courses.learners.listed"
@@ -62,8 +63,7 @@ NAME_FIELDS = ("given_name", "family_name", "given_name_latin", "family_name_lat
 
 def class_viewing_centre_ids(user: Any) -> frozenset[int]:
     """Centres whose classes the user sees in full (front desk, manager)."""
-    access = access_for(user)
-    return frozenset(c for c, roles in access.roles_by_centre.items() if roles & CLASS_VIEWING_ROLES)
+    return centres_with(user, CentrePerm.SEE_CLASSES)
 
 
 def enrolling_centre_ids(user: Any) -> frozenset[int]:
@@ -92,11 +92,10 @@ def class_for(user: Any, pk: Any, *, touch: bool = False) -> CourseClass:
         course_class = CourseClass.objects.select_related("course", "centre").get(pk=pk)
     except (CourseClass.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
-    roles = access_for(user).roles_at(course_class.centre_id)
-    if not roles:
+    if course_class.centre_id not in access_for(user).centre_ids:
         raise Http404
     if not may_see_class(user, course_class):
-        if Role.TEACHER in roles:
+        if may(user, CentrePerm.TEACH, course_class.centre_id):
             raise Http404
         raise PermissionDenied
     if touch and not may_manage_classes(user, course_class.centre_id):
@@ -277,7 +276,7 @@ def class_roster(
         .annotate(attended=Count("attendances", filter=attended))
     )
     held = course_class.lessons.filter(status=LessonStatus.SCHEDULED, date__lte=today).count()
-    full = bool(access_for(user).roles_at(course_class.centre_id) & CLASS_VIEWING_ROLES)
+    full = may_look_at_classes(user, course_class.centre_id)
     names = open_learner_names(enrolments, user=user, centre_id=course_class.centre_id, request=request)
     rows = []
     for enrolment in enrolments:
@@ -364,14 +363,15 @@ def class_status_choices(course_class: CourseClass) -> list[tuple[str, str]]:
 
 def taught_classes(*, user: Any) -> QuerySet[CourseClass]:
     """The classes the user teaches (holds ``courses.teach_class`` on, as a teacher of the centre)."""
-    teaching = [c for c, roles in access_for(user).roles_by_centre.items() if Role.TEACHER in roles]
+    teaching = centres_with(user, CentrePerm.TEACH)
     if not teaching:
         return CourseClass.objects.none()
     return get_objects_for_user(
         user,
-        "courses.teach_class",
+        TEACH_CLASS,
         klass=CourseClass.objects.filter(centre_id__in=teaching),
         accept_global_perms=False,
+        with_superuser=False,
     )
 
 

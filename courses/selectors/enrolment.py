@@ -17,15 +17,13 @@ from django.utils.translation import gettext as _
 from courses.models import ClassStatus, Enrolment, EnrolmentStatus
 from courses.policy import may_enrol
 from courses.selectors.classes import class_viewing_centre_ids, open_learner_names
-from kem.models import Beneficiary, Centre, Role
-from kem.permissions import access_for
-from kem.selectors.staff import PanelPart, home_panel_part
-from kem.selectors.timeline import ProfileAction, TimelineEntry, profile_action_source, timeline_source
+from kem.models import Beneficiary, Centre
+from kem.selectors.staff import PanelPart
+from kem.selectors.timeline import ProfileAction, TimelineEntry
 
 # The home panel lists what happened in the last NEWS_DAYS days, at most SHOWN rows per list.
 NEWS_DAYS = 7
 SHOWN = 10
-NEWS_ROLES = (Role.FRONT_DESK, Role.MANAGER)
 
 
 # --- the front desk's home panel ---------------------------------------------------------------
@@ -70,33 +68,17 @@ def waiting_list_news(*, centre: Centre, user: Any) -> dict[str, Any]:
     return {"promoted": promoted, "let_go": let_go, **counts}
 
 
-def waiting_list_news_part(*, centre: Centre, user: Any, role: str) -> PanelPart | None:
-    """The block, shown once per centre: in the panel of the first of ``NEWS_ROLES`` held."""
-    held = [r for r in NEWS_ROLES if r in access_for(user).roles_at(centre.pk)]
-    if not held or held[0] != role:
-        return None
+def waiting_list_news_part(*, centre: Centre, user: Any) -> PanelPart | None:
+    """The block, registered for ``enrol_learners``, so shown once per centre."""
     return PanelPart(
         template="courses/_waiting_list_news.html",
         context={**waiting_list_news(centre=centre, user=user), "shown": SHOWN, "days": NEWS_DAYS},
     )
 
 
-def _register_home_parts() -> None:
-    for role in NEWS_ROLES:
-
-        def part(*, centre: Centre, user: Any, _role: str = role) -> PanelPart | None:
-            return waiting_list_news_part(centre=centre, user=user, role=_role)
-
-        home_panel_part(role)(part)
-
-
-_register_home_parts()
-
-
 # --- the profile -------------------------------------------------------------------------------
 
 
-@profile_action_source
 def enrolment_actions(beneficiary: Beneficiary, user: Any) -> list[ProfileAction]:
     """ "Enrol in a class", for those who enrol people at the person's centre."""
     if not may_enrol(user, beneficiary.registering_centre_id):
@@ -110,7 +92,6 @@ def _actor(user: Any) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
-@timeline_source
 def enrolment_timeline(beneficiary: Beneficiary, user: Any) -> list[TimelineEntry]:
     """Waiting, enrolled (or promoted), and how it ended, for the person's classes at the centres
     whose classes the user sees. Names the class, never anything sealed. One query."""

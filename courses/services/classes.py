@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -33,8 +32,8 @@ from courses.models import (
 )
 from courses.policy import may_manage_classes
 from courses.services.enrolment import enrolments_end_for_class, waitlist_promote
-from kem.models import Centre, Membership, Role
-from kem.permissions import forget_access
+from kem.models import Centre
+from kem.permissions import CentrePerm, forget_access, holders, users_with
 
 # A weekly meeting as the services take it: (weekday 0 = Monday, starts at, ends at).
 Slot = tuple[int, dt.time, dt.time]
@@ -203,17 +202,13 @@ def class_update(
 
 @transaction.atomic
 def class_set_teachers(*, course_class: CourseClass, teachers: Iterable[Any], by: Any) -> CourseClass:
-    """Make ``teachers`` the class's teachers (a manager of its centre): each must hold an active
-    teacher membership at the class's centre (``not_a_teacher``). Those added get the object
+    """Make ``teachers`` the class's teachers (a manager of its centre): each must teach at
+    the class's centre (hold ``teach_classes`` there, ``not_a_teacher``). Those added get the object
     permission ``courses.teach_class`` on the class; those removed lose it."""
     _require_manager(by, course_class.centre_id)
     course_class = _lock(course_class)
     wanted = {teacher.pk: teacher for teacher in teachers}
-    eligible = set(
-        Membership.objects.active()
-        .filter(centre_id=course_class.centre_id, role=Role.TEACHER, user_id__in=list(wanted))
-        .values_list("user_id", flat=True)
-    )
+    eligible = set(holders(course_class.centre_id, [CentrePerm.TEACH])) & set(wanted)
     if set(wanted) - eligible:
         raise ValidationError(
             {
@@ -236,9 +231,8 @@ def class_set_teachers(*, course_class: CourseClass, teachers: Iterable[Any], by
 
 
 def teachers_at(*, centre: Centre) -> Any:
-    """Users with an active teacher membership at ``centre``, by name (the choices of a class)."""
-    users = Membership.objects.active().filter(centre=centre, role=Role.TEACHER).values("user_id")
-    return get_user_model().objects.filter(pk__in=users).order_by("first_name", "last_name", "username")
+    """Users who teach at ``centre`` (hold ``teach_classes`` there), by name (the choices of a class)."""
+    return users_with(CentrePerm.TEACH, centre).order_by("first_name", "last_name", "username")
 
 
 # --- status ------------------------------------------------------------------------------------

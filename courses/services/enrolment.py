@@ -33,6 +33,7 @@ from courses.models import (
 )
 from courses.policy import may_enrol
 from kem.models import Beneficiary
+from kem.selectors.beneficiaries import beneficiaries_visible_to
 
 
 def _lock_class(course_class: CourseClass) -> CourseClass:
@@ -165,7 +166,7 @@ def enrolment_create(
     """
     if not may_enrol(by, course_class.centre_id):
         raise PermissionDenied
-    if not Beneficiary.objects.visible_to(by).filter(pk=beneficiary.pk).exists():
+    if not beneficiaries_visible_to(by).filter(pk=beneficiary.pk).exists():
         raise ValidationError(
             {"beneficiary": ValidationError(_("No such person at your centres."), code="unknown_person")}
         )

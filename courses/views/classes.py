@@ -41,8 +41,6 @@ from courses.services import catalogue as catalogue_services
 from courses.services import classes as class_services
 from courses.services import lessons as lesson_services
 from kem.forms.errors import add_service_errors
-from kem.models import Role
-from kem.permissions import access_for
 
 PAGE_SIZE = 50
 
@@ -127,8 +125,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _require_classes(user: Any) -> None:
-    roles = access_for(user).roles
-    if not (roles & selectors.CLASS_VIEWING_ROLES or Role.TEACHER in roles):
+    if not may_read_catalogue(user):
         raise PermissionDenied
 
 

@@ -30,7 +30,7 @@ from courses.services import enrolment as services
 from kem.forms.errors import add_service_errors
 from kem.models import Beneficiary
 from kem.permissions import access_for
-from kem.selectors.beneficiaries import beneficiary_for, beneficiary_search
+from kem.selectors.beneficiaries import beneficiaries_visible_to, beneficiary_for, beneficiary_search
 from kem.services.access_log import access_record, role_at
 
 
@@ -67,7 +67,7 @@ def _search(request: HttpRequest, query: str) -> list[Beneficiary]:
 
 def _chosen(request: HttpRequest, raw: Any) -> Beneficiary | None:
     try:
-        return Beneficiary.objects.visible_to(request.user).get(pk=raw)
+        return beneficiaries_visible_to(request.user).get(pk=raw)
     except (Beneficiary.DoesNotExist, ValueError, TypeError, ValidationError):
         return None
 

@@ -22,8 +22,7 @@ from django.views.decorators.http import require_GET
 from courses.models import ClassStatus
 from courses.selectors import attendance as selectors
 from courses.views import attendance, results, verify
-from kem.models import Role
-from kem.permissions import access_for
+from kem.permissions import CentrePerm, access_for
 
 # Classes listed under the day's lessons: those still going on (or about to).
 CURRENT_STATUSES = (ClassStatus.PLANNED, ClassStatus.OPEN, ClassStatus.RUNNING)
@@ -42,7 +41,8 @@ def _day(text: str | None) -> dt.date:
 def teaching_today(request: HttpRequest) -> HttpResponse:
     """A day's lessons (``?date=YYYY-MM-DD``, today by default) of the user's classes, with the
     previous and next day; then their current classes."""
-    if not access_for(request.user).has_role(Role.TEACHER, Role.MANAGER):
+    access = access_for(request.user)
+    if not (access.anywhere(CentrePerm.TEACH) or access.anywhere(CentrePerm.MANAGE)):
         raise PermissionDenied
     day = _day(request.GET.get("date"))
     today = timezone.localdate()

@@ -29,9 +29,10 @@ from kem import services
 from kem.choices import DocumentKind, DocumentStatus
 from kem.forms.beneficiaries import DATED, NUMBER_ONLY, BeneficiaryForm
 from kem.models import Beneficiary, Centre, DuplicateDecision
-from kem.permissions import visible_centres
+from kem.permissions import CentrePerm, visible_centres
 from kem.selectors.beneficiaries import (
     DuplicateCheck,
+    beneficiaries_visible_to,
     beneficiary_duplicates,
     beneficiary_for,
     beneficiary_search,
@@ -228,7 +229,7 @@ class BeneficiaryWriteSerializer(serializers.Serializer):
         return validated
 
     def _centre(self, value: Any) -> Centre:
-        serving = list(visible_centres(self.context["request"].user, "serve_beneficiaries"))
+        serving = list(visible_centres(self.context["request"].user, CentrePerm.SERVE))
         if value in (None, "") and len(serving) == 1:
             return serving[0]
         if value in (None, ""):
@@ -247,7 +248,7 @@ class BeneficiaryWriteSerializer(serializers.Serializer):
         wanted = {str(k): v for k, v in decisions.items()}
         visible = {
             str(pk)
-            for pk in Beneficiary.objects.visible_to(self.context["request"].user)
+            for pk in beneficiaries_visible_to(self.context["request"].user)
             .filter(pk__in=[k for k in wanted if _is_uuid(k)])
             .values_list("pk", flat=True)
         }
@@ -360,7 +361,7 @@ class BeneficiaryViewSet(
     permission_classes = [IsAuthenticated, ServesBeneficiaries]
 
     def get_queryset(self):
-        return Beneficiary.objects.visible_to(self.request.user).order_by("-created_at", "pk")
+        return beneficiaries_visible_to(self.request.user).order_by("-created_at", "pk")
 
     def get_object(self) -> Beneficiary:
         # 404 for another centre's person, 403 for a role there that may not work with people.
@@ -368,9 +369,7 @@ class BeneficiaryViewSet(
 
     def serving_centre_ids(self, user: Any) -> frozenset[int]:
         if not hasattr(self, "_serving"):
-            self._serving = frozenset(
-                visible_centres(user, "serve_beneficiaries").values_list("pk", flat=True)
-            )
+            self._serving = frozenset(visible_centres(user, CentrePerm.SERVE).values_list("pk", flat=True))
         return self._serving
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -17,6 +17,7 @@ from kem.models.beneficiaries import Beneficiary, BeneficiaryManager, Beneficiar
 from kem.models.centres import (
     Centre,
     CentreGroupObjectPermission,
+    CentrePerm,
     CentreUserObjectPermission,
     Discipline,
     Membership,
@@ -24,7 +25,7 @@ from kem.models.centres import (
     Role,
 )
 from kem.models.downloads import DownloadJob, DownloadKind, DownloadStatus
-from kem.models.imports import ImportJob, ImportJobQuerySet, ImportMapping, ImportMode, ImportStatus
+from kem.models.imports import ImportJob, ImportMapping, ImportMode, ImportStatus
 from kem.models.people import (
     Consent,
     ConsentMethod,
@@ -49,6 +50,7 @@ __all__ = [
     "BlindIndexEntry",
     "Centre",
     "CentreGroupObjectPermission",
+    "CentrePerm",
     "CentreUserObjectPermission",
     "Consent",
     "ConsentMethod",
@@ -63,7 +65,6 @@ __all__ = [
     "Household",
     "HouseholdMember",
     "ImportJob",
-    "ImportJobQuerySet",
     "ImportMapping",
     "ImportMode",
     "ImportStatus",

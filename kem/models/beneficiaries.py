@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -18,16 +20,14 @@ from kem.vault.models import VaultPerson, VaultPersonManager, VaultPersonQuerySe
 
 
 class BeneficiaryQuerySet(VaultPersonQuerySet):
-    def visible_to(self, user) -> BeneficiaryQuerySet:
-        """People registered at a centre where ``user`` serves beneficiaries; merged records excluded.
+    def at_centres(self, centre_ids: Iterable[int]) -> BeneficiaryQuerySet:
+        """People registered at ``centre_ids``; merged records excluded (they live on in the survivor).
 
-        Every page and API of personal data starts here: another centre's person is then a 404.
+        Every page and API of personal data starts from this, scoped to the centres where the user
+        serves beneficiaries (``kem.selectors.beneficiaries.beneficiaries_visible_to``): another
+        centre's person is then a 404.
         """
-        from kem.permissions import visible_centres
-
-        return self.filter(
-            registering_centre__in=visible_centres(user, "serve_beneficiaries"), merged_into__isnull=True
-        )
+        return self.filter(registering_centre__in=list(centre_ids), merged_into__isnull=True)
 
 
 class BeneficiaryManager(VaultPersonManager.from_queryset(BeneficiaryQuerySet)):

@@ -28,6 +28,54 @@ class Discipline(models.TextChoices):
     EMPLOYMENT = "employment", _("Employment counselling")
 
 
+class CentrePerm(models.TextChoices):
+    """What a user may do at a centre: the codenames of the centre's object permissions.
+
+    ``view_centre`` (Django's default) makes the centre visible at all. Each app's ``policy.py``
+    states its rules in these terms, never in roles.
+    """
+
+    WORK = "work_at_centre", _("Work at the centre")
+    SERVE = "serve_beneficiaries", _("Register, find and serve beneficiaries")
+    MANAGE = "manage_centre", _("Manage the centre (classes, interpreters, case assignment, imports)")
+    MANAGE_STAFF = "manage_staff", _("Manage the centre's staff")
+    KEEP_NETWORK_LISTS = (
+        "keep_network_lists",
+        _("Keep the network's shared lists (course catalogue, partners, languages, services)"),
+    )
+    VIEW_STATISTICS = "view_statistics", _("View anonymised statistics")
+    REVIEW_ACCESS_LOG = "review_access_log", _("Review the access log")
+    SEE_CASES = "see_cases", _("See that counselling took place")
+    READ_SESSION_SUMMARIES = "read_session_summaries", _("Read counselling session summaries")
+    OPEN_CASES = "open_cases", _("Open counselling cases")
+    KEEP_CASES = "keep_cases", _("Keep counselling cases")
+    KEEP_SOCIAL_CASES = "keep_social_cases", _("Keep social-work cases and read their confidential notes")
+    KEEP_PSYCHOLOGICAL_CASES = (
+        "keep_psychological_cases",
+        _("Keep psychological-support cases and read their confidential notes"),
+    )
+    KEEP_LEGAL_CASES = "keep_legal_cases", _("Keep legal cases and read their confidential notes")
+    KEEP_EMPLOYMENT_CASES = (
+        "keep_employment_cases",
+        _("Keep employment cases and read their confidential notes"),
+    )
+    BOOK_INTERPRETERS = "book_interpreters", _("Request and book interpreters")
+    HELP_WITH_APPLICATIONS = "help_with_applications", _("Help people with applications")
+    HANDLE_DOCUMENT_REMINDERS = "handle_document_reminders", _("Handle reminders of expiring documents")
+    REFER = "refer_to_partners", _("Refer people to partners and record incoming referrals")
+    SEE_CLASSES = "see_classes", _("See the centre's classes")
+    ENROL = "enrol_learners", _("Enrol people in classes and keep waiting lists")
+    TEACH = "teach_classes", _("Teach classes")
+
+    @classmethod
+    def keep_cases_of(cls, discipline: str) -> str:
+        """The permission to keep cases of ``discipline`` and read their confidential notes."""
+        return f"keep_{discipline}_cases"
+
+
+VIEW_CENTRE = "view_centre"
+
+
 class Centre(models.Model):
     name_el = models.CharField(_("name (Greek)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
@@ -42,17 +90,9 @@ class Centre(models.Model):
         verbose_name = _("centre")
         verbose_name_plural = _("centres")
         ordering = ["name_el"]
-        # Object permissions, granted per centre through memberships (kem/roles.py).
-        permissions = [
-            ("work_at_centre", _("Work at the centre")),
-            ("serve_beneficiaries", _("Register, find and refer beneficiaries")),
-            ("keep_cases", _("Keep counselling cases")),
-            ("teach_classes", _("Teach classes")),
-            ("manage_centre", _("Manage the centre")),
-            ("manage_staff", _("Manage the centre's staff")),
-            ("view_statistics", _("View anonymised statistics")),
-            ("review_access_log", _("Review the access log")),
-        ]
+        # Object permissions on the centre: every page, API and home panel asks for one of these
+        # (kem/permissions.py); roles are named bundles of them (kem/roles.py).
+        permissions = CentrePerm.choices
 
     def __str__(self) -> str:
         return self.name

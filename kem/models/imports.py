@@ -8,7 +8,6 @@ keeps counts and a report of row numbers, column names and error codes, never a 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -31,14 +30,6 @@ class ImportStatus(models.TextChoices):
 class ImportMode(models.TextChoices):
     ALL_OR_NOTHING = "all_or_nothing", _("Import nothing unless every row is valid")
     VALID_ROWS = "valid_rows", _("Import all valid rows, skip the others")
-
-
-class ImportJobQuerySet(models.QuerySet):
-    def managed_by(self, user: Any) -> ImportJobQuerySet:
-        """Jobs of the centres where ``user`` is a manager."""
-        from kem.permissions import visible_centres
-
-        return self.filter(centre__in=visible_centres(user, "manage_centre"))
 
 
 class ImportJob(models.Model):
@@ -74,8 +65,6 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-
-    objects = ImportJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import")

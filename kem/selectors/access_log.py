@@ -21,8 +21,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from kem.models import AccessEvent, Beneficiary, Centre, Membership, MergeRecord, Role
-from kem.permissions import visible_centres
+from kem.permissions import CentrePerm, visible_centres
 from kem.registry import action_label
+from kem.selectors.beneficiaries import beneficiaries_visible_to
 
 PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000
@@ -65,7 +66,7 @@ class AccessLogRow:
 
 def access_log_centres(user: Any) -> QuerySet[Centre]:
     """The centres whose access log ``user`` reviews (the DPO's centres)."""
-    return visible_centres(user, "review_access_log")
+    return visible_centres(user, CentrePerm.REVIEW_ACCESS_LOG)
 
 
 def access_events(*, user: Any, filters: AccessLogFilters | None = None) -> QuerySet[AccessEvent]:
@@ -104,7 +105,7 @@ def access_log_rows(*, user: Any, events: list[AccessEvent]) -> list[AccessLogRo
     (none, for a DPO who does not serve beneficiaries): only those get a link."""
     person_ids = {e.subject_id for e in events if e.subject_type == BENEFICIARY and e.subject_id}
     openable = set(
-        Beneficiary.objects.visible_to(user).filter(pk__in=person_ids).values_list("pk", flat=True)
+        beneficiaries_visible_to(user).filter(pk__in=person_ids).values_list("pk", flat=True)
         if person_ids
         else ()
     )

@@ -9,8 +9,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from kem.models import Beneficiary
-from kem.permissions import visible_centres
+from kem.models import Beneficiary, BeneficiaryQuerySet
+from kem.permissions import CentrePerm, centres_with, may, visible_centres
 from kem.vault.normalise import id_canonical
 from kem.vault.search import Candidate, search_people
 
@@ -19,7 +19,12 @@ SEARCH_LIMIT = 50
 SIMILAR_MIN_TOKENS = 2
 
 
-def beneficiary_for(user: Any, pk: uuid.UUID | str, perm: str = "serve_beneficiaries") -> Beneficiary:
+def beneficiaries_visible_to(user: Any) -> BeneficiaryQuerySet:
+    """The people registered at the centres where ``user`` serves beneficiaries (merged ones left out)."""
+    return Beneficiary.objects.at_centres(centres_with(user, CentrePerm.SERVE))
+
+
+def beneficiary_for(user: Any, pk: uuid.UUID | str, perm: str = CentrePerm.SERVE) -> Beneficiary:
     """The person ``pk`` for ``user``: 404 unless registered at one of the user's centres (so ids
     confirm nothing), 403 if the user's role there may not work with people (teacher, analyst)."""
     try:
@@ -28,7 +33,7 @@ def beneficiary_for(user: Any, pk: uuid.UUID | str, perm: str = "serve_beneficia
         )
     except (Beneficiary.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
-    if not user.has_perm(f"kem.{perm}", beneficiary.registering_centre):
+    if not may(user, perm, beneficiary.registering_centre_id):
         raise PermissionDenied
     return beneficiary
 
@@ -39,7 +44,7 @@ def beneficiary_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> l
     query = (query or "").strip()
     if len(query) < 2:
         return []
-    return search_people(query, queryset=Beneficiary.objects.visible_to(user), limit=limit)
+    return search_people(query, queryset=beneficiaries_visible_to(user), limit=limit)
 
 
 @dataclass
@@ -67,7 +72,7 @@ def beneficiary_duplicates(
     check = DuplicateCheck()
     check.same_id = _same_id_numbers(data.get("id_numbers") or {}, exclude=exclude)
     visible_ids = set(
-        Beneficiary.objects.visible_to(user)
+        beneficiaries_visible_to(user)
         .filter(pk__in=[b.pk for b in check.same_id])
         .values_list("pk", flat=True)
     )
@@ -99,7 +104,7 @@ def _similar_names(user: Any, data: dict[str, Any], *, exclude: uuid.UUID | None
         return []
     birth_year = data.get("birth_year")
     similar = []
-    for candidate in search_people(query, queryset=Beneficiary.objects.visible_to(user), limit=20):
+    for candidate in search_people(query, queryset=beneficiaries_visible_to(user), limit=20):
         person = candidate.person
         if person.pk == exclude or candidate.tokens_matched < SIMILAR_MIN_TOKENS:
             continue

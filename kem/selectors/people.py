@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.models import HistoricalChanges
 
 from kem.models import Beneficiary, Centre, Consent, HouseholdMember, MergeRecord, Relationship
 from kem.models.people import EXPIRING_WITHIN_DAYS
-from kem.permissions import visible_centres
-from kem.selectors.timeline import TimelineEntry, timeline_source
-from kem.services.people import person_relations
+from kem.permissions import CentrePerm, may, visible_centres
+from kem.selectors.beneficiaries import beneficiaries_visible_to
+from kem.selectors.timeline import TimelineEntry
 
 # The front-desk home page lists at most this many expiring consents (the count covers all).
 EXPIRING_LIST_LIMIT = 20
@@ -41,7 +43,7 @@ def profile_people_context(*, beneficiary: Beneficiary, user: Any) -> dict[str, 
         "person": beneficiary,
         "consents": consents,
         "household": household_of(beneficiary=beneficiary),
-        "can_merge": user.has_perm("kem.manage_centre", beneficiary.registering_centre),
+        "can_merge": may(user, CentrePerm.MANAGE, beneficiary.registering_centre),
     }
 
 
@@ -56,7 +58,7 @@ def consent_for(user: Any, pk: int) -> Consent:
         )
     except (Consent.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
-    if not user.has_perm("kem.serve_beneficiaries", consent.beneficiary.registering_centre):
+    if not may(user, CentrePerm.SERVE, consent.beneficiary.registering_centre):
         raise PermissionDenied
     return consent
 
@@ -84,7 +86,7 @@ def consents_expiring(*, centre: Centre, user: Any, days: int = EXPIRING_WITHIN_
     Empty unless the user serves beneficiaries there. Two queries: the count and the first
     ``EXPIRING_LIST_LIMIT`` with their people (and keys, to show the names).
     """
-    if not user.has_perm("kem.serve_beneficiaries", centre):
+    if not may(user, CentrePerm.SERVE, centre):
         return ExpiringConsents(count=0, consents=[])
     rows = (
         Consent.objects.expiring_within(days)
@@ -123,7 +125,7 @@ def household_of(*, beneficiary: Beneficiary) -> HouseholdView | None:
 def merge_candidates(*, user: Any, survivor: Beneficiary, found: list[Any]) -> list[Beneficiary]:
     """The people among search results ``found`` that ``user`` may merge into ``survivor``:
     not the survivor itself, registered at a centre the user manages."""
-    managed = set(visible_centres(user, "manage_centre").values_list("pk", flat=True))
+    managed = set(visible_centres(user, CentrePerm.MANAGE).values_list("pk", flat=True))
     return [
         c.person for c in found if c.person.pk != survivor.pk and c.person.registering_centre_id in managed
     ]
@@ -132,8 +134,8 @@ def merge_candidates(*, user: Any, survivor: Beneficiary, found: list[Any]) -> l
 def merge_duplicate_for(*, user: Any, survivor: Beneficiary, pk: Any) -> Beneficiary:
     """The record ``pk`` to merge into ``survivor``: 404 unless visible and managed by the user."""
     try:
-        duplicate = Beneficiary.objects.visible_to(user).get(
-            pk=pk, registering_centre__in=visible_centres(user, "manage_centre")
+        duplicate = beneficiaries_visible_to(user).get(
+            pk=pk, registering_centre__in=visible_centres(user, CentrePerm.MANAGE)
         )
     except (Beneficiary.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
@@ -169,7 +171,6 @@ def _on(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-@timeline_source
 def consent_timeline(beneficiary: Beneficiary, user: Any) -> list[TimelineEntry]:
     """Consents given and withdrawn (two queries: the consents, and who recorded withdrawals)."""
     consents = list(Consent.objects.filter(beneficiary=beneficiary).select_related("recorded_by"))
@@ -207,7 +208,6 @@ def consent_timeline(beneficiary: Beneficiary, user: Any) -> list[TimelineEntry]
     return entries
 
 
-@timeline_source
 def household_timeline(beneficiary: Beneficiary, user: Any) -> list[TimelineEntry]:
     """The person joining, changing place in and leaving a household (one query, on the history)."""
     rows = (
@@ -231,7 +231,6 @@ def household_timeline(beneficiary: Beneficiary, user: Any) -> list[TimelineEntr
     ]
 
 
-@timeline_source
 def merge_timeline(beneficiary: Beneficiary, user: Any) -> list[TimelineEntry]:
     """Records merged into this one, and the record this one was merged into (one query)."""
     rows = MergeRecord.objects.filter(Q(survivor=beneficiary) | Q(merged_id=beneficiary.pk)).select_related(
@@ -255,3 +254,64 @@ def merge_timeline(beneficiary: Beneficiary, user: Any) -> list[TimelineEntry]:
             )
         )
     return entries
+
+
+# --- the records that belong to a person (merges move them) ----------------------------------
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One way a record points at a beneficiary: ``model.field`` -> Beneficiary."""
+
+    model: type[models.Model]
+    field: models.ForeignKey
+
+    @property
+    def key(self) -> str:
+        return f"{self.model._meta.label_lower}.{self.field.name}"
+
+    @property
+    def label(self) -> str:
+        return str(self.model._meta.verbose_name_plural)
+
+    @property
+    def one_to_one(self) -> bool:
+        return self.field.one_to_one
+
+    def of(self, beneficiary: Beneficiary) -> models.QuerySet:
+        return self.model._base_manager.filter(**{self.field.name: beneficiary})
+
+    def movable(self, duplicate: Beneficiary, survivor: Beneficiary) -> models.QuerySet:
+        """The duplicate's records, less those that also point at the survivor (a duplicate
+        decision about these two records documents the pair and stays as it is)."""
+        rows = self.of(duplicate)
+        for other in self.model._meta.concrete_fields:
+            if other is not self.field and other.is_relation and other.related_model is Beneficiary:
+                rows = rows.exclude(**{other.name: survivor})
+        return rows
+
+
+def person_relations() -> list[Relation]:
+    """Every relation of another model to ``Beneficiary`` that belongs to the person's record.
+
+    Found by introspection (``Beneficiary._meta.get_fields(include_hidden=True)``: the reverse
+    side of every foreign key and one-to-one, hidden ones such as ``related_name="+"`` included),
+    so that cases, referrals and enrolments added by other apps move on a merge without this module
+    naming them. Left out: history tables (history stays as it was written), ``MergeRecord`` (the
+    record of earlier merges) and the vault's ``PersonKey`` (a forward field of the person, each
+    record keeps its own key so its history stays readable).
+    """
+    relations = []
+    for rel in Beneficiary._meta.get_fields(include_hidden=True):
+        if not (rel.auto_created and not rel.concrete and rel.is_relation) or rel.many_to_many:
+            continue
+        model = rel.related_model
+        if issubclass(model, HistoricalChanges) or model is MergeRecord:
+            continue
+        relations.append(Relation(model=model, field=rel.field))
+    return sorted(relations, key=lambda r: r.key)
+
+
+def related_counts(beneficiary: Beneficiary) -> dict[str, int]:
+    """How many records of each relation point at ``beneficiary`` (keyed by ``Relation.key``)."""
+    return {relation.key: relation.of(beneficiary).count() for relation in person_relations()}

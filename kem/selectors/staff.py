@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, QuerySet
 
 from kem.models import Centre, Membership, Role
-from kem.permissions import access_for, visible_centres
+from kem.permissions import CentrePerm, access_for, visible_centres
+from kem.registry import home_parts_by_panel
+from kem.selectors.people import consents_expiring
 
 
 @dataclass(frozen=True)
 class HomePanel:
-    """One role at one centre on the home page."""
+    """One role at one centre on the home page (``role`` is "" for a panel of the centre alone, for
+    permissions granted by hand without a role)."""
 
     centre: Centre
     role: str
@@ -26,66 +28,45 @@ class HomePanel:
 
 @dataclass(frozen=True)
 class PanelPart:
-    """A block another app adds to a role's home panel (a caseload, tomorrow's bookings…)."""
+    """A block another app adds to a home panel (a caseload, tomorrow's bookings…); apps register
+    its source with ``kem.registry.register_home_part``."""
 
     template: str
     context: dict[str, Any]
 
 
-PartSource = Callable[..., PanelPart | None]
-_PANEL_PARTS: dict[str, list[PartSource]] = {}
-
-
-def home_panel_part(*roles: str) -> Callable[[PartSource], PartSource]:
-    """Register ``func(*, centre, user) -> PanelPart | None`` for the home panels of ``roles``.
-
-    Each source must cost a fixed number of queries: the home page runs every source of every
-    panel the user has.
-    """
-
-    def register(func: PartSource) -> PartSource:
-        for role in roles:
-            _PANEL_PARTS.setdefault(role, []).append(func)
-        return func
-
-    return register
-
-
 def home_panels(*, user) -> list[HomePanel]:
-    """A panel per (centre, role) the user holds, centres in name order, roles in a fixed order."""
+    """A panel per (centre, role) the user holds, centres in name order, roles in a fixed order;
+    each registered part once per centre, where :func:`kem.registry.home_parts_by_panel` puts it."""
     access = access_for(user)
-    order = list(Role.values)
     panels = []
     for centre in visible_centres(user).order_by("name_el"):
-        for role in sorted(access.roles_at(centre.pk), key=order.index):
+        roles = access.roles_at(centre.pk)
+        placed = home_parts_by_panel(roles, access.perms_by_centre.get(centre.pk, frozenset()))
+        if not roles and placed:
+            roles = ("",)
+        for role in roles:
+            parts = (part.source(centre=centre, user=user) for part in placed.get(role, []))
             panels.append(
                 HomePanel(
                     centre=centre,
                     role=role,
-                    role_label=Role(role).label,
-                    template=f"kem/home/{role}.html",
+                    role_label=Role(role).label if role else "",
+                    template=f"kem/home/{role or 'centre'}.html",
                     context=_panel_context(centre=centre, role=role, user=user),
-                    parts=_panel_parts(centre=centre, role=role, user=user),
+                    parts=[part for part in parts if part is not None],
                 )
             )
     return panels
 
 
-def _panel_parts(*, centre: Centre, role: str, user) -> list[PanelPart]:
-    parts = (source(centre=centre, user=user) for source in _PANEL_PARTS.get(role, []))
-    return [part for part in parts if part is not None]
-
-
 def _panel_context(*, centre: Centre, role: str, user) -> dict:
     if role == Role.FRONT_DESK:
-        # Imported here: kem.selectors.people reaches the services, which import this package.
-        from kem.selectors.people import consents_expiring
-
         return {"expiring": consents_expiring(centre=centre, user=user)}
     if role == Role.MANAGER:
         return {"staff_counts": staff_counts(centre=centre)}
     if role == Role.ANALYST:
-        return {"centre_count": visible_centres(user, "view_statistics").count()}
+        return {"centre_count": visible_centres(user, CentrePerm.VIEW_STATISTICS).count()}
     return {}
 
 

@@ -1,19 +1,19 @@
 """The profile timeline: everything about a person that the viewer's role may see, newest first.
 
 Each source is a function ``(beneficiary, user) -> list[TimelineEntry]`` costing a fixed number of
-queries; apps register theirs with ``timeline_source``. The profile page stays within a fixed
+queries; apps register theirs with ``kem.registry.register_timeline_source`` in ``AppConfig.ready()``. The profile page stays within a fixed
 number of queries however long the timeline, because no source queries per entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from kem.registry import profile_action_sources, timeline_sources
 from kem.vault.errors import VaultError
 from kem.vault.fields import SealedField
 
@@ -29,20 +29,10 @@ class TimelineEntry:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-Source = Callable[[Any, Any], list[TimelineEntry]]
-_SOURCES: list[Source] = []
-
-
-def timeline_source(func: Source) -> Source:
-    """Register a timeline source (a decorator)."""
-    _SOURCES.append(func)
-    return func
-
-
 def beneficiary_timeline(*, beneficiary: Any, user: Any) -> list[TimelineEntry]:
     """Every registered source's entries for ``beneficiary``, newest first."""
     entries: list[TimelineEntry] = []
-    for source in _SOURCES:
+    for source in timeline_sources():
         entries.extend(source(beneficiary, user))
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
@@ -56,20 +46,9 @@ class ProfileAction:
     url: str
 
 
-ActionSource = Callable[[Any, Any], list[ProfileAction]]
-_ACTION_SOURCES: list[ActionSource] = []
-
-
-def profile_action_source(func: ActionSource) -> ActionSource:
-    """Register ``func(beneficiary, user) -> [ProfileAction]`` (a decorator); no queries per call
-    beyond what the user's access already cached."""
-    _ACTION_SOURCES.append(func)
-    return func
-
-
 def profile_actions(*, beneficiary: Any, user: Any) -> list[ProfileAction]:
     """The buttons other apps offer ``user`` on ``beneficiary``'s profile, in registration order."""
-    return [action for source in _ACTION_SOURCES for action in source(beneficiary, user)]
+    return [action for source in profile_action_sources() for action in source(beneficiary, user)]
 
 
 # --- The record's own history (django-simple-history) ------------------------------------------
@@ -80,7 +59,6 @@ def _actor_name(username: str | None, first_name: str | None, last_name: str | N
     return full or username or ""
 
 
-@timeline_source
 def record_history(beneficiary: Any, user: Any) -> list[TimelineEntry]:
     """'Registered by X' and 'Details changed by Y', one query; only who and when, never a value."""
     rows = beneficiary.history.order_by().values_list(

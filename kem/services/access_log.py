@@ -17,6 +17,7 @@ from django.http import HttpRequest
 
 from kem.middleware import current_request_id
 from kem.models.access_log import AccessEvent
+from kem.permissions import access_for
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -31,8 +32,6 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 def role_at(user: Any, centre_id: int | None) -> str:
     """The user's roles at a centre, as an access event records them (``"counsellor,manager"``)."""
-    from kem.permissions import access_for
-
     if centre_id is None:
         return ""
     return ",".join(sorted(access_for(user).roles_at(centre_id)))[:40]

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.models import HistoricalChanges
 
 from kem.models import (
     Beneficiary,
@@ -26,9 +25,10 @@ from kem.models import (
     HouseholdMember,
     MergeRecord,
     Relationship,
-    Role,
 )
-from kem.services.access_log import access_record
+from kem.permissions import CentrePerm, may
+from kem.selectors.people import Relation, person_relations
+from kem.services.access_log import access_record, role_at
 from kem.services.beneficiaries import id_numbers_of, next_expiry_of
 from kem.vault.fields import SealedField
 from kem.vault.models import SealedModel
@@ -149,7 +149,7 @@ def household_link(*, head: Beneficiary, member: Beneficiary, relationship: str,
             _("Both people must be registered at the same centre to share a household."),
             code="different_centres",
         )
-    if not by.has_perm("kem.serve_beneficiaries", head.registering_centre):
+    if not may(by, CentrePerm.SERVE, head.registering_centre):
         raise PermissionDenied
     if relationship == Relationship.HEAD:
         raise ValidationError(
@@ -188,7 +188,7 @@ def household_unlink(*, member: Beneficiary, by: Any) -> None:
     )
     if link is None:
         raise ValidationError(_("This person belongs to no household."), code="no_household")
-    if not by.has_perm("kem.serve_beneficiaries", link.household.centre):
+    if not may(by, CentrePerm.SERVE, link.household.centre):
         raise PermissionDenied
     others = list(
         HouseholdMember.objects.select_for_update().filter(household=link.household).exclude(pk=link.pk)
@@ -243,64 +243,6 @@ class MergeRefused(ValidationError):
     """Two records cannot be merged as they stand (the message says why)."""
 
 
-@dataclass(frozen=True)
-class Relation:
-    """One way a record points at a beneficiary: ``model.field`` -> Beneficiary."""
-
-    model: type[models.Model]
-    field: models.ForeignKey
-
-    @property
-    def key(self) -> str:
-        return f"{self.model._meta.label_lower}.{self.field.name}"
-
-    @property
-    def label(self) -> str:
-        return str(self.model._meta.verbose_name_plural)
-
-    @property
-    def one_to_one(self) -> bool:
-        return self.field.one_to_one
-
-    def of(self, beneficiary: Beneficiary) -> models.QuerySet:
-        return self.model._base_manager.filter(**{self.field.name: beneficiary})
-
-    def movable(self, duplicate: Beneficiary, survivor: Beneficiary) -> models.QuerySet:
-        """The duplicate's records, less those that also point at the survivor (a duplicate
-        decision about these two records documents the pair and stays as it is)."""
-        rows = self.of(duplicate)
-        for other in self.model._meta.concrete_fields:
-            if other is not self.field and other.is_relation and other.related_model is Beneficiary:
-                rows = rows.exclude(**{other.name: survivor})
-        return rows
-
-
-def person_relations() -> list[Relation]:
-    """Every relation of another model to ``Beneficiary`` that belongs to the person's record.
-
-    Found by introspection (``Beneficiary._meta.get_fields(include_hidden=True)``: the reverse
-    side of every foreign key and one-to-one, hidden ones such as ``related_name="+"`` included),
-    so that cases, referrals and enrolments added by other apps move on a merge without this module
-    naming them. Left out: history tables (history stays as it was written), ``MergeRecord`` (the
-    record of earlier merges) and the vault's ``PersonKey`` (a forward field of the person, each
-    record keeps its own key so its history stays readable).
-    """
-    relations = []
-    for rel in Beneficiary._meta.get_fields(include_hidden=True):
-        if not (rel.auto_created and not rel.concrete and rel.is_relation) or rel.many_to_many:
-            continue
-        model = rel.related_model
-        if issubclass(model, HistoricalChanges) or model is MergeRecord:
-            continue
-        relations.append(Relation(model=model, field=rel.field))
-    return sorted(relations, key=lambda r: r.key)
-
-
-def related_counts(beneficiary: Beneficiary) -> dict[str, int]:
-    """How many records of each relation point at ``beneficiary`` (keyed by ``Relation.key``)."""
-    return {relation.key: relation.of(beneficiary).count() for relation in person_relations()}
-
-
 @transaction.atomic
 def beneficiary_merge(*, survivor: Beneficiary, duplicate: Beneficiary, by: Any) -> MergeRecord:
     """Make ``duplicate`` part of ``survivor``: two records of one person become one.
@@ -346,7 +288,7 @@ def beneficiary_merge(*, survivor: Beneficiary, duplicate: Beneficiary, by: Any)
         action="kem.beneficiary.merged",
         subject=survivor,
         centre=survivor.registering_centre,
-        role=Role.MANAGER,
+        role=role_at(by, survivor.registering_centre_id),
     )
     return record
 
@@ -357,7 +299,7 @@ def _check_mergeable(survivor: Beneficiary, duplicate: Beneficiary, *, by: Any) 
     if survivor.merged_into_id or duplicate.merged_into_id:
         raise MergeRefused(_("One of the records was already merged."), code="already_merged")
     for person in (survivor, duplicate):
-        if not by.has_perm("kem.manage_centre", person.registering_centre):
+        if not may(by, CentrePerm.MANAGE, person.registering_centre):
             raise PermissionDenied
     both = HouseholdMember.objects.filter(beneficiary__in=[survivor, duplicate]).count()
     if both == 2:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from guardian.shortcuts import assign_perm, get_perms, remove_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
-from kem.models import Centre, Membership
+from kem.models import Centre, CentreUserObjectPermission, Membership
 from kem.permissions import forget_access
-from kem.roles import CENTRE_PERMISSIONS, group_name
+from kem.roles import group_name, permissions_of
 
 
 @transaction.atomic
@@ -27,38 +27,50 @@ def membership_grant(*, centre: Centre, user, role: str, discipline: str = "", b
     membership = Membership.objects.filter(user=user, centre=centre, role=role).first()
     if membership is None:
         membership = Membership(user=user, centre=centre, role=role)
+    before = (
+        permissions_of(role, membership.discipline) if membership.active and membership.pk else frozenset()
+    )
     membership.discipline = discipline
     membership.active = True
     membership.full_clean()
     if by is not None:
         membership._history_user = by
     membership.save()
-    _sync_permissions(user=user, centre=centre)
+    _sync_permissions(user=user, centre=centre, dropped=before - permissions_of(role, discipline))
     return membership
 
 
 @transaction.atomic
 def membership_revoke(*, membership: Membership, by=None) -> Membership:
-    """End a membership; the user keeps only what their other memberships give."""
+    """End a membership; the user keeps only what their other memberships there give."""
     membership.active = False
     if by is not None:
         membership._history_user = by
     membership.save(update_fields=["active"])
-    _sync_permissions(user=membership.user, centre=membership.centre)
+    _sync_permissions(
+        user=membership.user,
+        centre=membership.centre,
+        dropped=permissions_of(membership.role, membership.discipline),
+    )
     return membership
 
 
-def _sync_permissions(*, user, centre: Centre) -> None:
-    """Make the user's object permissions on ``centre`` and their role groups match memberships."""
-    roles = set(
-        Membership.objects.filter(user=user, centre=centre, active=True).values_list("role", flat=True)
+def _sync_permissions(*, user, centre: Centre, dropped: frozenset[str]) -> None:
+    """Grant what the user's active memberships at ``centre`` give, and take back what ``dropped``
+    held that no other membership there gives. A permission granted by hand in the admin and not
+    part of a changed membership is left as it is. Role groups follow all memberships."""
+    active = Membership.objects.filter(user=user, centre=centre, active=True).values_list(
+        "role", "discipline"
     )
-    wanted: set[str] = set().union(*(CENTRE_PERMISSIONS[r] for r in roles)) if roles else set()
-    held = set(get_perms(user, centre)) if user.pk else set()
-    forget_access(user)
-    for codename in wanted - held:
+    wanted: set[str] = set().union(*(permissions_of(role, discipline) for role, discipline in active))
+    held = set(
+        CentreUserObjectPermission.objects.filter(user=user, content_object=centre).values_list(
+            "permission__codename", flat=True
+        )
+    )
+    for codename in sorted(wanted - held):
         assign_perm(f"kem.{codename}", user, centre)
-    for codename in held - wanted:
+    for codename in sorted((dropped & held) - wanted):
         remove_perm(f"kem.{codename}", user, centre)
     all_roles = set(Membership.objects.filter(user=user, active=True).values_list("role", flat=True))
     role_groups = Group.objects.filter(name__startswith="kem:")

@@ -25,8 +25,9 @@ from kem import services
 from kem.choices import LANGUAGES, DocumentKind, DocumentStatus
 from kem.forms.beneficiaries import BeneficiaryForm
 from kem.models import Beneficiary, Centre, DuplicateDecision, RevealReason
-from kem.permissions import access_for, is_manager_of, visible_centres
+from kem.permissions import CentrePerm, access_for, may, visible_centres
 from kem.selectors import beneficiaries as registry
+from kem.selectors.beneficiaries import beneficiaries_visible_to
 from kem.selectors.people import profile_people_context
 from kem.selectors.timeline import beneficiary_changes, beneficiary_timeline, profile_actions
 from kem.services.access_log import access_record
@@ -95,7 +96,7 @@ class RevealForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def beneficiary_new(request: HttpRequest) -> HttpResponse:
     """Register a person; possible duplicates stop the save until the officer decides."""
-    centres = list(visible_centres(request.user, "serve_beneficiaries").order_by("name_el"))
+    centres = list(visible_centres(request.user, CentrePerm.SERVE).order_by("name_el"))
     if not centres:
         raise PermissionDenied
     data = request.POST if request.method == "POST" else None
@@ -150,7 +151,7 @@ def _decisions(user: Any, post: QueryDict) -> dict[str, str]:
             continue
     if not wanted:
         return {}
-    visible = Beneficiary.objects.visible_to(user).filter(pk__in=list(wanted)).values_list("pk", flat=True)
+    visible = beneficiaries_visible_to(user).filter(pk__in=list(wanted)).values_list("pk", flat=True)
     return {str(pk): wanted[str(pk)] for pk in visible}
 
 
@@ -193,7 +194,7 @@ def beneficiary_search(request: HttpRequest) -> HttpResponse:
 
 
 def _require_serving(user: Any) -> None:
-    if not visible_centres(user, "serve_beneficiaries").exists():
+    if not visible_centres(user, CentrePerm.SERVE).exists():
         raise PermissionDenied
 
 
@@ -204,7 +205,7 @@ def _search(request: HttpRequest) -> dict[str, Any]:
     results = registry.beneficiary_search(user=request.user, query=query) if searched else []
     if results:
         # One query for the centres instead of one per row (the search does not join them).
-        centres = {c.pk: c for c in visible_centres(request.user, "serve_beneficiaries")}
+        centres = {c.pk: c for c in visible_centres(request.user, CentrePerm.SERVE)}
         for candidate in results:
             candidate.person.registering_centre = centres[candidate.person.registering_centre_id]
     if searched:
@@ -232,7 +233,7 @@ def beneficiary_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "languages": _language_labels(beneficiary.languages),
         "timeline": beneficiary_timeline(beneficiary=beneficiary, user=request.user),
         "actions": profile_actions(beneficiary=beneficiary, user=request.user),
-        "can_see_history": is_manager_of(request.user, beneficiary.registering_centre),
+        "can_see_history": may(request.user, CentrePerm.MANAGE, beneficiary.registering_centre_id),
         "reveal_form": RevealForm(),
         **profile_people_context(beneficiary=beneficiary, user=request.user),
     }

@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from kem import tasks
 from kem.forms.imports import ImportMappingForm, ImportRunForm, ImportUploadForm
 from kem.models import Centre, ImportJob, ImportMode
-from kem.permissions import visible_centres
+from kem.permissions import CentrePerm, centres_with, may, visible_centres
 from kem.services import imports as services
 
 RECENT_JOBS = 50
@@ -36,13 +36,13 @@ def import_job_for(user, pk: int) -> ImportJob:
     )
     if job is None:
         raise Http404
-    if not user.has_perm("kem.manage_centre", job.centre):
+    if not may(user, CentrePerm.MANAGE, job.centre):
         raise PermissionDenied
     return job
 
 
 def _managed_centres(user) -> QuerySet[Centre]:
-    centres = visible_centres(user, "manage_centre")
+    centres = visible_centres(user, CentrePerm.MANAGE)
     if not centres.exists():
         raise PermissionDenied
     return centres
@@ -52,7 +52,9 @@ def _managed_centres(user) -> QuerySet[Centre]:
 @require_GET
 def import_list(request: HttpRequest) -> HttpResponse:
     _managed_centres(request.user)
-    jobs = ImportJob.objects.managed_by(request.user).select_related("centre", "created_by")[:RECENT_JOBS]
+    jobs = ImportJob.objects.filter(centre__in=centres_with(request.user, CentrePerm.MANAGE)).select_related(
+        "centre", "created_by"
+    )[:RECENT_JOBS]
     return render(request, "kem/imports/list.html", {"jobs": jobs})
 
 

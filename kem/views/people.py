@@ -25,7 +25,7 @@ from kem.forms.people import ConsentForm, ConsentWithdrawForm, HouseholdLinkForm
 from kem.models import Beneficiary
 from kem.permissions import access_for
 from kem.selectors import people as selectors
-from kem.selectors.beneficiaries import beneficiary_for, beneficiary_search
+from kem.selectors.beneficiaries import beneficiaries_visible_to, beneficiary_for, beneficiary_search
 from kem.services import people as services
 from kem.services.access_log import access_record
 
@@ -227,7 +227,7 @@ def _search(request: HttpRequest, search: PersonSearchForm) -> list[Any]:
 
 def _picked(user: Any, form: forms.Form, name: str) -> Beneficiary | None:
     """The person chosen in ``form``'s ``name`` field, if the user may see them."""
-    picked = Beneficiary.objects.visible_to(user).filter(pk=form.cleaned_data[name]).first()
+    picked = beneficiaries_visible_to(user).filter(pk=form.cleaned_data[name]).first()
     if picked is None:
         form.add_error(name, _("Choose a person from the search results."))
     return picked

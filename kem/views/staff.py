@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kem import selectors, services
 from kem.forms.staff import MembershipGrantForm
 from kem.models import Membership, Role
-from kem.permissions import access_for, centre_for, visible_centres
+from kem.permissions import CentrePerm, access_for, centre_for, may, visible_centres
 
 
 @login_required
@@ -42,7 +42,7 @@ def centre_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "centre": centre,
             "my_roles": [Role(r).label for r in sorted(access.roles_at(centre.pk))],
-            "can_manage_staff": request.user.has_perm("kem.manage_staff", centre),
+            "can_manage_staff": may(request.user, CentrePerm.MANAGE_STAFF, centre),
             "staff_counts": selectors.staff_counts(centre=centre),
         },
     )
@@ -52,7 +52,7 @@ def centre_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def staff_home(request: HttpRequest) -> HttpResponse:
     """Managers of one centre go straight to its staff; managers of several choose."""
-    managed = list(visible_centres(request.user, "manage_staff"))
+    managed = list(visible_centres(request.user, CentrePerm.MANAGE_STAFF))
     if len(managed) == 1:
         return redirect("centre-staff", pk=managed[0].pk)
     return render(request, "kem/staff_home.html", {"centres": managed})

@@ -26,6 +26,7 @@ from rest_framework.routers import DefaultRouter
 from kem.api.errors import service_errors
 from kem.api.sealed import SealedResponseMixin
 from kem.models import Beneficiary
+from kem.selectors.beneficiaries import beneficiaries_visible_to
 from partners.models import PartnerService, WorkingArea
 from referrals.models import Referral, ReferralStatus, Urgency
 from referrals.policy import may_refer
@@ -94,7 +95,7 @@ class ReferralCreateSerializer(serializers.Serializer):
 
     def validate_beneficiary(self, value: Any) -> Beneficiary:
         person = (
-            Beneficiary.objects.visible_to(self.context["request"].user)
+            beneficiaries_visible_to(self.context["request"].user)
             .select_related("registering_centre")
             .filter(pk=value)
             .first()

@@ -8,14 +8,12 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from kem.models import Centre, Role
-from kem.permissions import access_for
-from kem.selectors.staff import PanelPart, home_panel_part
+from kem.models import Centre
+from kem.selectors.staff import PanelPart
 from referrals.models import Referral
 from referrals.policy import may_refer
 
 # Roles whose home panel shows the follow-up block (once per centre: the first one held).
-FOLLOWUP_ROLES = (Role.FRONT_DESK, Role.MANAGER)
 # Rows shown per list; the counts above them say how many there are in all.
 SHOWN = 10
 
@@ -51,24 +49,9 @@ def referral_followup(*, centre: Centre, user: Any) -> dict[str, Any]:
     return {"overdue": overdue, "awaiting": awaiting, **counts}
 
 
-def referral_followup_part(*, centre: Centre, user: Any, role: str) -> PanelPart | None:
-    """The follow-up block, shown once per centre: in the panel of the first follow-up role held."""
-    held = [r for r in FOLLOWUP_ROLES if r in access_for(user).roles_at(centre.pk)]
-    if not held or held[0] != role or not may_refer(user, centre.pk):
-        return None
+def referral_followup_part(*, centre: Centre, user: Any) -> PanelPart | None:
+    """The follow-up block, registered for ``refer_to_partners``, so shown once per centre."""
     return PanelPart(
         template="referrals/_followup.html",
         context={**referral_followup(centre=centre, user=user), "shown": SHOWN},
     )
-
-
-def _register_home_parts() -> None:
-    for role in FOLLOWUP_ROLES:
-
-        def part(*, centre: Centre, user: Any, _role: str = role) -> PanelPart | None:
-            return referral_followup_part(centre=centre, user=user, role=_role)
-
-        home_panel_part(role)(part)
-
-
-_register_home_parts()

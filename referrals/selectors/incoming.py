@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from kem.models import Beneficiary, Centre
 from kem.permissions import access_for
-from kem.selectors.timeline import ProfileAction, TimelineEntry, profile_action_source, timeline_source
+from kem.selectors.timeline import ProfileAction, TimelineEntry
 from partners.models import Organisation
 from referrals.models import IncomingReferral, IncomingStatus
 from referrals.policy import may_record_incoming
@@ -86,7 +86,6 @@ def incoming_referral_list(
 # --- the profile -------------------------------------------------------------------------------
 
 
-@profile_action_source
 def incoming_actions(beneficiary: Any, user: Any) -> list[ProfileAction]:
     """The button to record an incoming referral, for those who record them at the person's centre."""
     if not may_record_incoming(user, beneficiary.registering_centre_id):
@@ -95,7 +94,6 @@ def incoming_actions(beneficiary: Any, user: Any) -> list[ProfileAction]:
     return [ProfileAction("incoming-referral", _("Record an incoming referral"), url)]
 
 
-@timeline_source
 def incoming_referral_timeline(beneficiary: Beneficiary, user: Any) -> list[TimelineEntry]:
     """Who referred the person in and for what, then each later status, at the centres where the
     user records incoming referrals; never the sealed notes. Two queries (the referrals, their history)."""

@@ -27,8 +27,6 @@ from kem.permissions import access_for
 from kem.selectors.timeline import (
     ProfileAction,
     TimelineEntry,
-    profile_action_source,
-    timeline_source,
 )
 from partners.models import Organisation, PartnerService, WorkingArea
 from referrals.models import Referral, ReferralStatus, ReferralStep
@@ -267,7 +265,6 @@ def referral_figures(
 # --- the profile -------------------------------------------------------------------------------
 
 
-@profile_action_source
 def referral_actions(beneficiary: Beneficiary, user: Any) -> list[ProfileAction]:
     """ "Refer to a partner", for those who refer people at the person's centre."""
     if not may_refer(user, beneficiary.registering_centre_id):
@@ -300,7 +297,6 @@ def step_actor(step: ReferralStep) -> str:
     return step.by.get_full_name() or step.by.get_username()
 
 
-@timeline_source
 def referral_timeline(beneficiary: Beneficiary, user: Any) -> list[TimelineEntry]:
     """Drafted, sent, accepted, declined, completed and withdrawn referrals at the centres where
     the user refers people; titles name the partner, never a sealed reason. Two queries."""

@@ -23,7 +23,7 @@ from kem.models import (
     Relationship,
     Role,
 )
-from kem.selectors.beneficiaries import beneficiary_for, beneficiary_search
+from kem.selectors.beneficiaries import beneficiaries_visible_to, beneficiary_for, beneficiary_search
 from kem.selectors.people import merge_timeline
 from kem.selectors.timeline import beneficiary_timeline
 from kem.services.people import MergeRefused, beneficiary_merge, consent_record, household_link
@@ -118,7 +118,7 @@ def test_the_duplicate_leaves_searches_and_pages_but_keeps_its_readable_history(
     found = {c.person.pk for c in beneficiary_search(user=manager, query="Rahimi Muhammad")}
     assert duplicate.pk not in found
     assert {c.person.pk for c in beneficiary_search(user=manager, query="Μοχάμεντ")} == {survivor.pk}
-    assert not Beneficiary.objects.visible_to(manager).filter(pk=duplicate.pk).exists()
+    assert not beneficiaries_visible_to(manager).filter(pk=duplicate.pk).exists()
     with pytest.raises(Http404):
         beneficiary_for(manager, duplicate.pk)
     merged = Beneficiary.objects.get(pk=duplicate.pk)
