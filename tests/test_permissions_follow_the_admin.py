@@ -167,7 +167,9 @@ def test_a_superuser_sees_no_centre_without_its_permissions(client, root, athens
     assert 'class="card panel"' not in _home(client, root)
 
 
-@pytest.mark.parametrize("path", ["/", "/statistics/", "/api/v1/statistics/headline/", "/cases/", "/classes/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/statistics/", "/api/v1/statistics/headline/", "/cases/", "/classes/"]
+)
 def test_a_request_reads_the_users_permissions_once(client, manager, path):
     """One read of the user's own centre permissions and one of their groups', however many
     decisions the page takes (the statistics page used to ask django-guardian four times)."""
