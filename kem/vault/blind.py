@@ -16,16 +16,16 @@ unrelated people, so the table alone does not tell who shares a name (docs/SECUR
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 
 from kem.vault import crypto, keycache
-from kem.vault.fields import Pending
+from kem.vault.fields import Pending, SealedField
 from kem.vault.keyring import root_keyring
-from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState
+from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, VaultPerson
 from kem.vault.normalise import id_canonical, name_tokens, phone_digits, phonetic_key, prefixes
 
 DIGEST_BITS = 18
@@ -79,11 +79,11 @@ class IdIndex:
 Index = NameIndex | PhoneIndex | IdIndex
 
 
-def label(model: type[models.Model], index: Index) -> str:
+def label(model: type[VaultPerson], index: Index) -> str:
     return f"{model._meta.model_name}.{index.name}"
 
 
-def person_terms(person: models.Model, *, labels: set[str] | None = None) -> set[tuple[str, str, str]]:
+def person_terms(person: VaultPerson, *, labels: set[str] | None = None) -> set[tuple[str, str, str]]:
     """Every (index label, kind, term) of a person, opening only the fields of ``labels``."""
     terms: set[tuple[str, str, str]] = set()
     for index in type(person).vault_indexes:
@@ -96,7 +96,7 @@ def person_terms(person: models.Model, *, labels: set[str] | None = None) -> set
     return terms
 
 
-def indexed_fields_changed(person: models.Model) -> bool:
+def indexed_fields_changed(person: VaultPerson) -> bool:
     """Whether an indexed field holds a newly assigned value (checked before saving)."""
     names = {f for index in type(person).vault_indexes for f in index.fields}
     return any(isinstance(person.__dict__.get(f"{name}_sealed"), Pending) for name in names) or any(
@@ -104,15 +104,17 @@ def indexed_fields_changed(person: models.Model) -> bool:
     )
 
 
-def _mutated(person: models.Model, name: str) -> bool:
+def _mutated(person: VaultPerson, name: str) -> bool:
     field = person._meta.get_field(name)
+    assert isinstance(field, SealedField)
     return isinstance(field._pending_if_mutated(person, person.__dict__.get(field.attname)), Pending)
 
 
 # --- keys ---------------------------------------------------------------------------------
 def index_keys() -> list[IndexKey]:
     """The active and building index keys (creating version 1 on first use), cached per request."""
-    return keycache.remembered(("index-keys",), _load_index_keys)
+    keys: list[IndexKey] = keycache.remembered(("index-keys",), _load_index_keys)
+    return keys
 
 
 def _load_index_keys() -> list[IndexKey]:
@@ -184,14 +186,15 @@ def search_key(seen: IndexKey | None = None, *, reload: bool = False) -> IndexKe
     elif reload or state["active"] is None:
         keycache.forget(("index-keys",))
         index_keys()
-    return state["active"]
+    active: IndexKey = state["active"]
+    return active
 
 
 def derived_key(index_key: IndexKey, index_label: str, kind: str) -> bytes:
     """The HMAC key of one (index, kind) under ``index_key``, derived once per process."""
     derived = _current()["derived"]
     cache_key = (index_key.version, index_key.wrapped_key, index_label, kind)
-    key = derived.get(cache_key)
+    key: bytes | None = derived.get(cache_key)
     if key is None:
         root = keycache.remembered(("index-root", index_key.version, index_key.wrapped_key), index_key.unwrap)
         key = derived[cache_key] = crypto.derive(root, f"kem/v1/bidx/{index_label}/{kind}".encode())
@@ -203,7 +206,7 @@ def digest(index_key: IndexKey, index_label: str, kind: str, term: str) -> int:
 
 
 # --- writing --------------------------------------------------------------------------------
-def entries_for(person: models.Model, keys: Iterable[IndexKey]) -> Iterator[BlindIndexEntry]:
+def entries_for(person: VaultPerson, keys: Iterable[IndexKey]) -> Iterator[BlindIndexEntry]:
     terms = person_terms(person)
     for index_key in keys:
         seen = {(lab, kind, digest(index_key, lab, kind, term)) for lab, kind, term in terms}
@@ -217,16 +220,16 @@ def entries_for(person: models.Model, keys: Iterable[IndexKey]) -> Iterator[Blin
             )
 
 
-def model_labels(model: type[models.Model]) -> list[str]:
+def model_labels(model: type[VaultPerson]) -> list[str]:
     return [label(model, index) for index in model.vault_indexes]
 
 
-def index_person(person: models.Model, *, using: str | None = None) -> None:
+def index_person(person: VaultPerson, *, using: str | None = None) -> None:
     """Replace the person's entries (every writable version) by those of their current values."""
     index_people([person], keys=index_keys(), using=using)
 
 
-def index_people(people: list[models.Model], *, keys: list[IndexKey], using: str | None = None) -> None:
+def index_people(people: Sequence[VaultPerson], *, keys: list[IndexKey], using: str | None = None) -> None:
     """Rewrite the entries of ``people`` (all of one model) under index ``keys``, in one transaction."""
     if not people:
         return

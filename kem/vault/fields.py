@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -73,13 +74,14 @@ def owner_sealer(instance: models.Model) -> Sealer:
             owner = getattr(owner, attribute)
             if owner is None:
                 raise MissingKeyError(f"{type(instance).__name__}.{path} is empty: no key to use.")
-    person_key_id = owner.person_key_id
-    if person_key_id is None:
+    person: Any = owner  # a VaultPerson, or a historical copy of one (no common base class)
+    if person.person_key_id is None:
         raise MissingKeyError(f"{type(owner).__name__} {owner.pk} has no person key yet.")
-    return keycache.remembered(("person", person_key_id), lambda: owner.person_key.sealer())
+    sealer: Sealer = keycache.remembered(("person", person.person_key_id), lambda: person.person_key.sealer())
+    return sealer
 
 
-class SealedField(models.TextField):
+class SealedField(models.TextField):  # type: ignore[type-arg]
     """Base of the sealed fields; a ``text`` column holding an envelope, or NULL for None."""
 
     description = "A value sealed with its owner's person key"
@@ -89,7 +91,7 @@ class SealedField(models.TextField):
 
     def get_attname_column(self) -> tuple[str, str]:
         base = getattr(self, "_sealed_name", None) if self._is_history_copy() else self.name
-        return self.get_attname(), self.db_column or base
+        return self.get_attname(), str(self.db_column or base)
 
     def _is_history_copy(self) -> bool:
         """A copy made by django-simple-history: it is named after the original's attname."""
@@ -102,7 +104,7 @@ class SealedField(models.TextField):
             self._sealed_name = self.name
             setattr(cls, self.name, SealedDescriptor(self))
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         column = getattr(self, "column", None)
         if column and column != name:
@@ -190,7 +192,7 @@ class SealedField(models.TextField):
 
 
 class SealedTextField(SealedField):
-    def formfield(self, **kwargs: Any) -> forms.Field:
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
         return super().formfield(**{"widget": forms.Textarea, **kwargs})
 
 
@@ -198,10 +200,11 @@ class SealedCharField(SealedField):
     """Sealed short text; ``max_length`` limits the plaintext (the column is ``text``)."""
 
     def __init__(self, *args: Any, max_length: int, **kwargs: Any) -> None:
-        super().__init__(*args, max_length=max_length, **kwargs)
+        kwargs["max_length"] = max_length
+        super().__init__(*args, **kwargs)
         self.validators.append(validators.MaxLengthValidator(max_length))
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
         return models.Field.formfield(
             self, **{"form_class": forms.CharField, "max_length": self.max_length, **kwargs}
         )
@@ -209,7 +212,8 @@ class SealedCharField(SealedField):
 
 class SealedDateField(SealedField):
     def encode(self, value: Any) -> bytes:
-        return self.to_python(value).isoformat().encode("ascii")
+        day: datetime.date = self.to_python(value)
+        return day.isoformat().encode("ascii")
 
     def decode(self, data: bytes) -> datetime.date:
         return datetime.date.fromisoformat(data.decode("ascii"))
@@ -217,7 +221,7 @@ class SealedDateField(SealedField):
     def to_python(self, value: Any) -> Any:
         return models.DateField().to_python(value)
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
         return models.Field.formfield(self, **{"form_class": forms.DateField, **kwargs})
 
 
@@ -233,5 +237,5 @@ class SealedJSONField(SealedField):
     def snapshot(self, value: Any) -> Any:
         return self.encode(value)
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
         return models.Field.formfield(self, **{"form_class": forms.JSONField, **kwargs})

@@ -60,7 +60,7 @@ def forget(cache_key: Any) -> None:
 class KeyCacheMiddleware:
     """Give every request its own empty key cache and clear it when the response is made."""
 
-    def __init__(self, get_response: Callable) -> None:
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:

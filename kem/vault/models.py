@@ -21,7 +21,7 @@ SEALER_ATTR = "_vault_sealer"
 OPENED_ATTR = "_vault_opened"
 
 
-class PersonKeyQuerySet(models.QuerySet):
+class PersonKeyQuerySet(models.QuerySet["PersonKey"]):
     def live(self) -> PersonKeyQuerySet:
         return self.filter(shredded_at__isnull=True)
 
@@ -79,7 +79,8 @@ class PersonKey(models.Model):
         """The sealer of this person's values, unwrapped once per object."""
         if SEALER_ATTR not in self.__dict__:
             self.__dict__[SEALER_ATTR] = crypto.Sealer.for_key(self.unwrap(), info=crypto.INFO_SEAL)
-        return self.__dict__[SEALER_ATTR]
+        sealer: crypto.Sealer = self.__dict__[SEALER_ATTR]
+        return sealer
 
     def shred(self) -> None:
         """Destroy the key material (does not save)."""
@@ -169,16 +170,21 @@ class SealedModel(models.Model):
         return state
 
 
-class VaultPersonQuerySet(models.QuerySet):
+class VaultPersonQuerySet(models.QuerySet[Any]):
     def not_shredded(self) -> VaultPersonQuerySet:
         return self.filter(person_key__shredded_at__isnull=True)
 
 
-class VaultPersonManager(models.Manager.from_queryset(VaultPersonQuerySet)):
+_VaultPersonManagerBase = models.Manager.from_queryset(VaultPersonQuerySet)
+
+
+class VaultPersonManager(_VaultPersonManagerBase[Any]):
     """Fetches the person key with every row, so a page of people costs no extra queries."""
 
     def get_queryset(self) -> VaultPersonQuerySet:
-        return super().get_queryset().select_related("person_key")
+        queryset = super().get_queryset().select_related("person_key")
+        assert isinstance(queryset, VaultPersonQuerySet)
+        return queryset
 
 
 class VaultPerson(SealedModel):
@@ -193,7 +199,7 @@ class VaultPerson(SealedModel):
     )
 
     vault_owner: ClassVar[str] = "self"
-    vault_indexes: ClassVar[tuple] = ()
+    vault_indexes: ClassVar[tuple[Any, ...]] = ()
 
     objects = VaultPersonManager()
 

@@ -168,8 +168,8 @@ def _abd_extras(tokens: list[str], i: int) -> list[str]:
     match = _ABD_PREFIX.match(token)
     if not match or len(token) <= 6:
         return []
-    rest = re.sub(r"^(.)\1", r"\1", token[match.end() :])  # assimilated article: Abdurrahman
-    return [rest, "abd" + rest] if len(rest) >= 3 else []
+    stem = re.sub(r"^(.)\1", r"\1", token[match.end() :])  # assimilated article: Abdurrahman
+    return [stem, "abd" + stem] if len(stem) >= 3 else []
 
 
 def name_tokens(text: str) -> list[str]:

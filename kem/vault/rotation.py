@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.apps import apps
 from django.db import transaction
+from django.db.models import QuerySet
 
 from kem.vault import blind, keycache
 from kem.vault.keyring import root_keyring
@@ -45,7 +46,7 @@ def rewrap_root_keys(
     return done
 
 
-def _old_index_keys():
+def _old_index_keys() -> QuerySet[IndexKey]:
     return IndexKey.objects.exclude(root_key_id=root_keyring().current.kid)
 
 

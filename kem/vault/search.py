@@ -32,14 +32,15 @@ import math
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connections, models, router
 
 from kem.vault import blind
 from kem.vault.errors import VaultError
-from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState
+from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, VaultPerson
 from kem.vault.normalise import id_canonical, name_tokens, phone_digits, phonetic_key
 
 OPEN_FACTOR = 4
@@ -62,7 +63,7 @@ class Want:
 class Candidate:
     """A person found by a search, with how well they matched."""
 
-    person: models.Model
+    person: VaultPerson
     tokens_matched: int
     strength: int
 
@@ -71,7 +72,7 @@ class Candidate:
         return (self.tokens_matched, self.strength)
 
 
-def search_people(query: str, *, queryset: models.QuerySet, limit: int = 50) -> list[Candidate]:
+def search_people(query: str, *, queryset: models.QuerySet[Any], limit: int = 50) -> list[Candidate]:
     """Ranked candidates for ``query`` among ``queryset`` (a queryset of one person model)."""
     model = queryset.model
     tokens = parse_query(query, model=model)
@@ -134,7 +135,7 @@ def _by_score(item: tuple[tuple[int, int], object]) -> tuple[int, int]:
     return item[0]
 
 
-def parse_query(query: str, *, model: type[models.Model]) -> list[list[Want]]:
+def parse_query(query: str, *, model: type[VaultPerson]) -> list[list[Want]]:
     """The wants of each query token, for the indexes ``model`` declares."""
     labels = _labels_by_type(model)
     compact = _NUMBER_PUNCTUATION.sub("", query)
@@ -148,7 +149,7 @@ def parse_query(query: str, *, model: type[models.Model]) -> list[list[Want]]:
     return [wants for wants in tokens if wants]
 
 
-def _labels_by_type(model: type[models.Model]) -> dict[type, list[str]]:
+def _labels_by_type(model: type[VaultPerson]) -> dict[type, list[str]]:
     labels: dict[type, list[str]] = defaultdict(list)
     for index in model.vault_indexes:
         labels[type(index)].append(blind.label(model, index))
@@ -213,9 +214,14 @@ def _key_of(person_key_id: object) -> str:
     return person_key_id.hex if isinstance(person_key_id, uuid.UUID) else str(person_key_id).replace("-", "")
 
 
+def _column(meta: Any, name: str) -> str:
+    column: str = meta.get_field(name).column
+    return column
+
+
 def _entries(
     groups: dict[tuple[str, str], set[int]], *, version: int, using: str
-) -> tuple[list[tuple], IndexKey | None]:
+) -> tuple[list[tuple[Any, ...]], IndexKey | None]:
     """(person key id, label, kind, digest) of the entries holding the wanted digests, and the
     index key active when they were read (version and wrapped key: enough to unwrap it).
 
@@ -229,10 +235,10 @@ def _entries(
     connection = connections[using]
     quote = connection.ops.quote_name
     column = {
-        name: quote(meta.get_field(name).column)
-        for name in ("person_key", "field", "kind", "digest", "version")
+        name: quote(_column(meta, name)) for name in ("person_key", "field", "kind", "digest", "version")
     }
-    selects, params = [], []
+    selects: list[str] = []
+    params: list[Any] = []
     for (lab, kind), digests in sorted(groups.items()):
         ordered = sorted(digests)
         selects.append(
@@ -242,8 +248,8 @@ def _entries(
         )
         params += [lab, kind, *ordered, version]
     selects.append(
-        f"SELECT NULL, {quote(keys.get_field('wrapped_key').column)}, NULL, {quote(keys.get_field('version').column)}"  # noqa: S608
-        f" FROM {quote(keys.db_table)} WHERE {quote(keys.get_field('state').column)} = %s"
+        f"SELECT NULL, {quote(_column(keys, 'wrapped_key'))}, NULL, {quote(_column(keys, 'version'))}"  # noqa: S608
+        f" FROM {quote(keys.db_table)} WHERE {quote(_column(keys, 'state'))} = %s"
     )
     params.append(IndexKeyState.ACTIVE)
     with connection.cursor() as cursor:
@@ -260,7 +266,7 @@ def _entries(
     return [row for row in rows if row[0] is not None], active
 
 
-def _group(by_digest: dict[tuple[str, str, int], object]) -> dict[tuple[str, str], set[int]]:
+def _group(by_digest: Mapping[tuple[str, str, int], object]) -> dict[tuple[str, str], set[int]]:
     groups: dict[tuple[str, str], set[int]] = defaultdict(set)
     for lab, kind, value in by_digest:
         groups[(lab, kind)].add(value)
@@ -272,8 +278,8 @@ def _score(strengths: dict[int, int]) -> tuple[int, int]:
 
 
 def _rechecker(
-    model: type[models.Model], tokens: list[list[Want]]
-) -> Callable[[models.Model, dict[int, int]], Candidate]:
+    model: type[VaultPerson], tokens: list[list[Want]]
+) -> Callable[[VaultPerson, dict[int, int]], Candidate]:
     """A function comparing a person's plaintext with the query: digests may have collided.
 
     ``bound`` is what the index found for the person ({query token number: best strength}), an
@@ -291,7 +297,7 @@ def _rechecker(
     ordered = [sorted(wants, key=lambda w: STRENGTH[w.kind], reverse=True) for wants in tokens]
     folded: dict[str, list[str]] = {}  # name tokens of each value seen, for this search only
 
-    def recheck(person: models.Model, bound: dict[int, int]) -> Candidate:
+    def recheck(person: VaultPerson, bound: dict[int, int]) -> Candidate:
         seen = _Seen(person, fields, folded)
         best: dict[int, int] = {}
         for number, wants in enumerate(ordered):
@@ -308,7 +314,7 @@ def _rechecker(
 class _Seen:
     """One person's indexed values, opened field by field as the wants need them."""
 
-    def __init__(self, person: models.Model, fields: dict, folded: dict[str, list[str]]) -> None:
+    def __init__(self, person: VaultPerson, fields: dict[str, Any], folded: dict[str, list[str]]) -> None:
         self.person = person
         self.fields = fields
         self.folded = folded

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import models, transaction
+from django.db import transaction
 
 from kem.vault import blind, crypto, keycache
 from kem.vault.models import OPENED_ATTR, BlindIndexEntry, PersonKey, VaultPerson
@@ -42,7 +42,7 @@ def people_bulk_create(people: list[VaultPerson], *, batch_size: int = 1000) -> 
         person.person_key = person_key
         keys.append(person_key)
     PersonKey.objects.bulk_create(keys, batch_size=batch_size)
-    model: type[models.Model] = type(people[0])
+    model: type[VaultPerson] = type(people[0])
     model.objects.bulk_create(people, batch_size=batch_size)
     blind.index_people(people, keys=blind.index_keys())
     return people
