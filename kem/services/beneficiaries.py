@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kem.models import Beneficiary, Centre, DuplicateDecision
 from kem.selectors.beneficiaries import DuplicateCheck, beneficiary_duplicates
+from kem.services.records import record_save
 
 # Fields a registration or an edit may set; everything else is derived or set by other services.
 EDITABLE_FIELDS = (
@@ -104,10 +105,7 @@ def beneficiary_register(
 def beneficiary_update(*, beneficiary: Beneficiary, by: Any, data: dict[str, Any]) -> Beneficiary:
     """Change a person's details; the history keeps the previous envelopes and who changed them."""
     beneficiary_fields_apply(beneficiary, data)
-    beneficiary.full_clean(exclude=["person_key"])
-    beneficiary._history_user = by
-    beneficiary.save()
-    return beneficiary
+    return record_save(beneficiary, by=by, exclude=["person_key"])
 
 
 def beneficiary_fields_apply(beneficiary: Beneficiary, data: dict[str, Any]) -> None:

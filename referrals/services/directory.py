@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kem.services.records import record_save
 from partners.models import Organisation, PartnerService
 from referrals.policy import may_edit_directory
 
@@ -34,11 +35,6 @@ ORGANISATION_FIELDS = (
     "phone",
     "website",
 )
-
-
-def _save(obj: models.Model, *, by: Any) -> None:
-    obj._history_user = by
-    obj.save()
 
 
 def _require_editor(by: Any) -> None:
@@ -103,8 +99,7 @@ def organisation_create(
         "website": website,
     }
     _fill(organisation, fields, languages)
-    organisation.full_clean()
-    _save(organisation, by=by)
+    record_save(organisation, by=by)
     return organisation
 
 
@@ -142,8 +137,7 @@ def organisation_update(
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     _fill(organisation, fields, languages)
     organisation.active = active
-    organisation.full_clean()
-    _save(organisation, by=by)
+    record_save(organisation, by=by)
     return organisation
 
 
@@ -159,8 +153,7 @@ def organisation_deactivate(*, organisation: Organisation, by: Any) -> Organisat
     if not organisation.active:
         raise ValidationError(_("This organisation is already inactive."), code="already_inactive")
     organisation.active = False
-    organisation.full_clean()
-    _save(organisation, by=by)
+    record_save(organisation, by=by)
     return organisation
 
 
@@ -174,8 +167,7 @@ def partner_service_create(
     service = PartnerService(
         organisation=organisation, name_el=name_el.strip(), name_en=name_en.strip(), category=category
     )
-    service.full_clean()
-    _save(service, by=by)
+    record_save(service, by=by)
     return service
 
 
@@ -190,6 +182,5 @@ def partner_service_update(
     service.name_el, service.name_en = name_el.strip(), name_en.strip()
     service.category = category
     service.active = active
-    service.full_clean()
-    _save(service, by=by)
+    record_save(service, by=by)
     return service
