@@ -35,7 +35,7 @@ from cases.models import (
 )
 from cases.policy import may_book_interpreters, may_manage_interpreters, may_manage_languages
 from kem.models import Beneficiary, Centre
-from kem.services.records import record_save
+from kem.services.records import record_deactivate, record_save
 
 MIN_DURATION = 15
 MAX_DURATION = 8 * 60
@@ -123,12 +123,7 @@ def language_update(
 def language_deactivate(*, language: Language, by: Any) -> Language:
     """Take a language off the lists of new requests and interpreters; past requests keep it."""
     _require_language_manager(by)
-    language = Language.objects.select_for_update().get(pk=language.pk)
-    if not language.active:
-        raise ValidationError(_("This language is already inactive."), code="already_inactive")
-    language.active = False
-    record_save(language, by=by)
-    return language
+    return record_deactivate(language, by=by, already_inactive=_("This language is already inactive."))
 
 
 # --- the interpreter pool ----------------------------------------------------------------------
@@ -228,12 +223,7 @@ def interpreter_update(
 def interpreter_deactivate(*, interpreter: Interpreter, by: Any) -> Interpreter:
     """Take an interpreter out of the pool: nobody can book them any more (bookings stay)."""
     _require_pool_manager(by, interpreter.centre_id)
-    interpreter = Interpreter.objects.select_for_update().get(pk=interpreter.pk)
-    if not interpreter.active:
-        raise ValidationError(_("This interpreter is already inactive."), code="already_inactive")
-    interpreter.active = False
-    record_save(interpreter, by=by)
-    return interpreter
+    return record_deactivate(interpreter, by=by, already_inactive=_("This interpreter is already inactive."))
 
 
 # --- requests ----------------------------------------------------------------------------------

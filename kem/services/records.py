@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 M = TypeVar("M", bound=models.Model)
@@ -35,3 +36,16 @@ def record_save(
         obj._change_reason = reason
     obj.save(update_fields=update_fields)
     return obj
+
+
+def record_deactivate(obj: M, *, by: Any, already_inactive: str) -> M:
+    """Switch off ``obj``'s ``active`` flag on its row, locked until the transaction ends.
+
+    Nothing that points at the record changes: it is only no longer offered. Refused with
+    ``already_inactive`` as the message (code ``already_inactive``) when it is off already.
+    """
+    locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    if not locked.active:
+        raise ValidationError(already_inactive, code="already_inactive")
+    locked.active = False
+    return record_save(locked, by=by)

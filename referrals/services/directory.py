@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kem.services.records import record_save
+from kem.services.records import record_deactivate, record_save
 from partners.models import Organisation, PartnerService
 from referrals.policy import may_edit_directory
 
@@ -149,12 +149,9 @@ def organisation_deactivate(*, organisation: Organisation, by: Any) -> Organisat
     reactivating the partner brings them back.
     """
     _require_editor(by)
-    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    if not organisation.active:
-        raise ValidationError(_("This organisation is already inactive."), code="already_inactive")
-    organisation.active = False
-    record_save(organisation, by=by)
-    return organisation
+    return record_deactivate(
+        organisation, by=by, already_inactive=_("This organisation is already inactive.")
+    )
 
 
 @transaction.atomic
