@@ -29,6 +29,7 @@ from kem import services
 from kem.choices import DocumentKind, DocumentStatus
 from kem.forms.beneficiaries import DATED, NUMBER_ONLY, BeneficiaryForm
 from kem.models import Beneficiary, Centre, DuplicateDecision
+from kem.models.beneficiaries import PLAIN_FIELDS, SEALED_FIELDS
 from kem.permissions import CentrePerm, visible_centres
 from kem.selectors.beneficiaries import (
     DuplicateCheck,
@@ -41,37 +42,6 @@ from kem.services.access_log import Access, access_record_many, role_at
 from kem.services.beneficiaries import id_numbers_of
 
 READ_ACTION = "api.beneficiary.read"
-# Sealed: returned only where the caller serves beneficiaries (front desk, counsellor, manager).
-SEALED_FIELDS = (
-    "given_name",
-    "family_name",
-    "given_name_latin",
-    "family_name_latin",
-    "father_name",
-    "mother_name",
-    "date_of_birth",
-    "phone",
-    "email",
-    "address",
-    "documents",
-    "notes",
-)
-# Plain categories: identifying nobody alone, but still about a person: the same roles only.
-PLAIN_FIELDS = (
-    "gender",
-    "birth_year",
-    "nationality",
-    "languages",
-    "needs_interpreter",
-    "legal_status",
-    "arrival_year",
-    "municipality",
-    "housing",
-    "employment",
-    "education",
-    "vulnerabilities",
-    "disability",
-)
 RECORD_FIELDS = ("id", "registering_centre", "registration_date")
 
 

@@ -26,6 +26,7 @@ from kem.choices import (
     Vulnerability,
 )
 from kem.forms.widgets import DateInput
+from kem.models.beneficiaries import SITUATION_FIELDS
 from kem.validators import (
     normalise_phone,
     validate_afm,
@@ -52,20 +53,7 @@ ESSENTIAL_FIELDS = (
     "needs_interpreter",
     "legal_status",
 )
-OPTIONAL_FIELDS = (
-    "father_name",
-    "mother_name",
-    "email",
-    "address",
-    "arrival_year",
-    "municipality",
-    "housing",
-    "employment",
-    "education",
-    "vulnerabilities",
-    "disability",
-    "notes",
-)
+OPTIONAL_FIELDS = ("father_name", "mother_name", "email", "address", *SITUATION_FIELDS, "notes")
 
 
 def _year_field(label: str) -> forms.IntegerField:

@@ -41,20 +41,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organisation
-        fields = [
-            "id",
-            "name_el",
-            "name_en",
-            "type",
-            "address",
-            "area_served",
-            "contact_name",
-            "email",
-            "phone",
-            "website",
-            "languages",
-            "active",
-        ]
+        fields = ["id", *services.ORGANISATION_FIELDS, "languages", "active"]
         read_only_fields = ["id"]
 
 

@@ -62,9 +62,10 @@ def _languages(codes: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def _fill(organisation: Organisation, fields: dict[str, Any], languages: Iterable[str]) -> None:
+def _fill(organisation: Organisation, given: dict[str, Any], languages: Iterable[str]) -> None:
+    """Set the ORGANISATION_FIELDS from ``given``, the keyword arguments of the calling service."""
     for name in ORGANISATION_FIELDS:
-        value = fields.get(name, "")
+        value = given.get(name, "")
         setattr(organisation, name, value.strip() if isinstance(value, str) else value)
     organisation.languages = _languages(languages)
 
@@ -87,18 +88,7 @@ def organisation_create(
     """Add a partner organisation to the directory (active); managers only."""
     _require_editor(by)
     organisation = Organisation()
-    fields = {
-        "name_el": name_el,
-        "name_en": name_en,
-        "type": type,
-        "address": address,
-        "area_served": area_served,
-        "contact_name": contact_name,
-        "email": email,
-        "phone": phone,
-        "website": website,
-    }
-    _fill(organisation, fields, languages)
+    _fill(organisation, locals(), languages)
     record_save(organisation, by=by)
     return organisation
 
@@ -123,19 +113,8 @@ def organisation_update(
     """Change a partner's details, or (re)activate it; managers only. Referrals already made keep
     pointing at it."""
     _require_editor(by)
-    fields = {
-        "name_el": name_el,
-        "name_en": name_en,
-        "type": type,
-        "address": address,
-        "area_served": area_served,
-        "contact_name": contact_name,
-        "email": email,
-        "phone": phone,
-        "website": website,
-    }
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    _fill(organisation, fields, languages)
+    _fill(organisation, locals(), languages)
     organisation.active = active
     record_save(organisation, by=by)
     return organisation
