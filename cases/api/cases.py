@@ -42,6 +42,7 @@ from cases.models import (
 from cases.selectors import cases as selectors
 from cases.services import cases as services
 from kem.api.errors import service_errors
+from kem.api.sealed import SealedResponseMixin
 from kem.models import Centre
 from kem.selectors.beneficiaries import beneficiary_for
 
@@ -336,6 +337,7 @@ SESSION_FILTERS = [
     ),
 )
 class SessionViewSet(
+    SealedResponseMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -364,13 +366,6 @@ class SessionViewSet(
 
     def get_object(self) -> Session:
         return selectors.session_for(self.request.user, self.kwargs["pk"])
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self._read(page))
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._read([self.get_object()])[0])
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payload = SessionCreateSerializer(data=request.data)

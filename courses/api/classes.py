@@ -47,6 +47,7 @@ from courses.services import enrolment as enrolment_services
 from courses.services import lessons as lesson_services
 from courses.services.catalogue import COURSE_FIELDS
 from kem.api.errors import service_errors
+from kem.api.sealed import SealedResponseMixin
 from kem.models import Beneficiary, Centre
 from kem.permissions import access_for
 from kem.selectors.beneficiaries import beneficiaries_visible_to
@@ -371,7 +372,17 @@ class WithdrawSerializer(serializers.Serializer):
     )
 
 
-class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("course_class", int, required=False),
+            OpenApiParameter("status", str, enum=EnrolmentStatus.values, required=False),
+        ]
+    )
+)
+class EnrolmentViewSet(
+    SealedResponseMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Enrolments of the caller's centres (front desk, manager), or the learners of the classes a
     teacher teaches (name and level)."""
 
@@ -386,19 +397,6 @@ class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if params.get("status") in EnrolmentStatus.values:
             rows = rows.filter(status=params["status"])
         return rows.order_by("course_class_id", "created_at", "pk")
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("course_class", int, required=False),
-            OpenApiParameter("status", str, enum=EnrolmentStatus.values, required=False),
-        ]
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self._read(page))
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._read([self.get_object()])[0])
 
     def _read(self, enrolments: list[Enrolment]) -> list[dict[str, Any]]:
         """Serialise: the full record for those who enrol people at the class's centre, the name

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from kem import services
+from kem.api.sealed import SealedResponseMixin
 from kem.choices import DocumentKind, DocumentStatus
 from kem.forms.beneficiaries import DATED, NUMBER_ONLY, BeneficiaryForm
 from kem.models import Beneficiary, Centre, DuplicateDecision
@@ -319,6 +320,7 @@ WRITE_RESPONSES = {**ERRORS, 409: DuplicateSerializer}
     ),
 )
 class BeneficiaryViewSet(
+    SealedResponseMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -341,13 +343,6 @@ class BeneficiaryViewSet(
         if not hasattr(self, "_serving"):
             self._serving = frozenset(visible_centres(user, CentrePerm.SERVE).values_list("pk", flat=True))
         return self._serving
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self._read(page))
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._read([self.get_object()])[0])
 
     @extend_schema(
         request=SearchSerializer,
