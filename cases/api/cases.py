@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from cases import policy
+from cases.forms.cases import STATES
 from cases.models import (
     Case,
     CloseReason,
@@ -42,11 +43,12 @@ from cases.models import (
 from cases.selectors import cases as selectors
 from cases.services import cases as services
 from kem.api.errors import service_errors
+from kem.api.filters import IntegerFilter
+from kem.api.sealed import SealedResponseMixin
 from kem.models import Centre
 from kem.selectors.beneficiaries import beneficiary_for
 
 API_READ_ACTION = "api.session.read"
-STATES = ("open", "closed", "all")
 
 
 class SeesCases(BasePermission):
@@ -132,17 +134,30 @@ def _counsellor(centre: Centre, pk: int) -> Any:
     )
 
 
-CASE_FILTERS = [
-    OpenApiParameter("centre", int, description=gettext_lazy("Only this centre's cases.")),
-    OpenApiParameter("counsellor", int, description=gettext_lazy("Only this counsellor's cases.")),
-    OpenApiParameter("area", str, enum=ServiceArea.values),
-    OpenApiParameter("state", str, enum=STATES, description=gettext_lazy("Open (default), closed or all.")),
-]
+class CaseFilter(filters.FilterSet):
+    centre = IntegerFilter(help_text=gettext_lazy("Only this centre's cases."))
+    counsellor = IntegerFilter(help_text=gettext_lazy("Only this counsellor's cases."))
+    area = filters.ChoiceFilter(choices=ServiceArea.choices)
+    # Left out or blank, the state is "open".
+    state = filters.TypedChoiceFilter(
+        choices=STATES,
+        empty_value="open",
+        method="filter_state",
+        help_text=gettext_lazy("Open (default), closed or all."),
+    )
+
+    def filter_state(self, cases: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        if value == "open":
+            return cases.filter(closed_on__isnull=True)
+        if value == "closed":
+            return cases.filter(closed_on__isnull=False)
+        return cases
+
+
 ERRORS = {400: OpenApiResponse(description=gettext_lazy("Invalid fields, each with its messages."))}
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=CASE_FILTERS),
     create=extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, **ERRORS}),
     partial_update=extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer, **ERRORS}),
 )
@@ -156,24 +171,13 @@ class CaseViewSet(
     """Cases at the centres where the caller sees cases."""
 
     serializer_class = CaseSerializer
+    filterset_class = CaseFilter
     permission_classes = [IsAuthenticated, SeesCases]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    queryset = Case.objects.none()  # for the schema; rows come from get_queryset
 
     def get_queryset(self) -> QuerySet[Case]:
-        cases = selectors.visible_cases(self.request.user)
-        params = self.request.query_params
-        if _int(params.get("centre")) is not None:
-            cases = cases.filter(centre_id=_int(params.get("centre")))
-        if _int(params.get("counsellor")) is not None:
-            cases = cases.filter(counsellor_id=_int(params.get("counsellor")))
-        if params.get("area"):
-            cases = cases.filter(area=params["area"])
-        state = params.get("state") or "open"
-        if state == "open":
-            cases = cases.filter(closed_on__isnull=True)
-        elif state == "closed":
-            cases = cases.filter(closed_on__isnull=False)
-        return cases.order_by("-opened_on", "-pk")
+        return selectors.visible_cases(self.request.user).order_by("-opened_on", "-pk")
 
     def get_object(self) -> Case:
         return selectors.case_for(self.request.user, self.kwargs["pk"])
@@ -318,24 +322,23 @@ class SessionUpdateSerializer(serializers.Serializer):
         return valid
 
 
-SESSION_FILTERS = [
-    OpenApiParameter(
-        "status", str, enum=SessionStatus.values, description=gettext_lazy("scheduled: appointments.")
-    ),
-    OpenApiParameter("case", int),
-    OpenApiParameter("counsellor", int),
-    OpenApiParameter("centre", int),
-]
+class SessionFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(
+        choices=SessionStatus.choices, help_text=gettext_lazy("scheduled: appointments.")
+    )
+    case = IntegerFilter()
+    counsellor = IntegerFilter()
+    centre = IntegerFilter(field_name="case__centre")
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=SESSION_FILTERS),
     create=extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer, **ERRORS}),
     partial_update=extend_schema(
         request=SessionUpdateSerializer, responses={200: SessionSerializer, **ERRORS}
     ),
 )
 class SessionViewSet(
+    SealedResponseMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -345,32 +348,16 @@ class SessionViewSet(
     """Sessions of the cases the caller sees, newest first."""
 
     serializer_class = SessionSerializer
+    filterset_class = SessionFilter
     permission_classes = [IsAuthenticated, SeesCases]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    queryset = Session.objects.none()  # for the schema; rows come from get_queryset
 
     def get_queryset(self) -> QuerySet[Session]:
-        sessions = selectors.visible_sessions(self.request.user)
-        params = self.request.query_params
-        if params.get("status"):
-            sessions = sessions.filter(status=params["status"])
-        for name, lookup in (
-            ("case", "case_id"),
-            ("counsellor", "counsellor_id"),
-            ("centre", "case__centre_id"),
-        ):
-            if _int(params.get(name)) is not None:
-                sessions = sessions.filter(**{lookup: _int(params.get(name))})
-        return sessions.order_by("-starts_at", "pk")
+        return selectors.visible_sessions(self.request.user).order_by("-starts_at", "pk")
 
     def get_object(self) -> Session:
         return selectors.session_for(self.request.user, self.kwargs["pk"])
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self._read(page))
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._read([self.get_object()])[0])
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payload = SessionCreateSerializer(data=request.data)
@@ -431,13 +418,6 @@ def _interpreter_request(case: Case, pk: uuid.UUID | None) -> InterpreterRequest
             {"interpreter_request": [_("Choose an open interpreter request of this person at this centre.")]}
         )
     return found
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def register(router: DefaultRouter) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -35,8 +35,7 @@ from cases.models import Session as CounsellingSession
 from cases.policy import may_book_interpreters
 from cases.selectors import interpreters as selectors
 from cases.services import interpreters as services
-from kem.api.errors import service_errors
-from kem.api.sealed import SealedResponseMixin
+from kem.api.sealed import SealedFieldsSerializer, SealedResponseMixin
 from kem.models import Beneficiary
 from kem.selectors.beneficiaries import beneficiaries_visible_to
 
@@ -49,9 +48,11 @@ LOGGED_AS = {"notes": "interpreter_request.notes", "gender_reason": "interpreter
 # --- what the API returns ----------------------------------------------------------------------
 
 
-class InterpreterRequestSerializer(serializers.Serializer):
+class InterpreterRequestSerializer(SealedFieldsSerializer):
     """A request as the API returns it; ``notes`` and ``gender_reason`` only where the caller may
     read them (the view passes ``may_read_sealed(request) -> bool`` in the context)."""
+
+    sealed = SEALED_FIELDS
 
     id = serializers.UUIDField(read_only=True)
     centre = serializers.IntegerField(source="centre_id", read_only=True)
@@ -77,17 +78,6 @@ class InterpreterRequestSerializer(serializers.Serializer):
         required=False,
         help_text=gettext_lazy("Sealed; only for those who book at the centre."),
     )
-
-    def to_representation(self, instance: InterpreterRequest) -> dict[str, Any]:
-        # Sealed values are not even opened for a caller who may not read them.
-        allowed = self.context["may_read_sealed"](instance)
-        data: dict[str, Any] = {}
-        for name, field in self.fields.items():
-            if name in SEALED_FIELDS and not allowed:
-                continue
-            value = field.get_attribute(instance)
-            data[name] = None if value is None else field.to_representation(value)
-        return data
 
 
 # --- what the API accepts ----------------------------------------------------------------------
@@ -165,10 +155,11 @@ class BooksInterpreters(BasePermission):
 ERRORS = {400: OpenApiResponse(description=gettext_lazy("Invalid fields, each with its messages and codes."))}
 
 
+class InterpreterRequestFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=RequestStatus.choices)
+
+
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=RequestStatus.values, required=False)],
-    ),
     create=extend_schema(
         request=InterpreterRequestCreateSerializer, responses={201: InterpreterRequestSerializer, **ERRORS}
     ),
@@ -187,36 +178,19 @@ class InterpreterRequestViewSet(
     read_action = READ_ACTION
 
     serializer_class = InterpreterRequestSerializer
+    filterset_class = InterpreterRequestFilter
     permission_classes = [IsAuthenticated, BooksInterpreters]
+    queryset = InterpreterRequest.objects.none()  # for the schema; rows come from get_queryset
 
     def get_queryset(self):
-        wanted = self.request.query_params.get("status", "")
-        filters = selectors.RequestFilters(status=wanted if wanted in RequestStatus.values else "")
-        return selectors.interpreter_request_list(user=self.request.user, filters=filters)
+        return selectors.interpreter_request_list(user=self.request.user)
 
     def get_object(self) -> InterpreterRequest:
         # 404 for another centre's request, 403 for a role there that may not book.
         return selectors.interpreter_request_for(self.request.user, self.kwargs["pk"])
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self._read(page))
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._read([self.get_object()])[0])
-
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        payload = InterpreterRequestCreateSerializer(data=request.data, context=self.get_serializer_context())
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        person = data.pop("beneficiary")
-        try:
-            created = services.interpreter_request_create(
-                beneficiary=person, centre=person.registering_centre, by=request.user, **data
-            )
-        except DjangoValidationError as invalid:
-            raise service_errors(invalid) from None
-        return Response(self._read([self.fresh(created)])[0], status=status.HTTP_201_CREATED)
+        return self._create(InterpreterRequestCreateSerializer, services.interpreter_request_create)
 
     @extend_schema(request=BookSerializer, responses={200: InterpreterRequestSerializer, **ERRORS})
     @action(detail=True, methods=["post"])

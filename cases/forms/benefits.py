@@ -12,10 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import ApplicationStatus, BenefitApplication, BenefitService, Case
 from cases.services.benefits import NEXT_STATUSES
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from kem.forms.widgets import DateInput
 
 
 class BenefitServiceForm(forms.Form):
@@ -49,7 +46,7 @@ class ApplicationStartForm(forms.Form):
         empty_label=_("No case"),
         help_text=_("The person's open case this help belongs to, if any."),
     )
-    started_on = forms.DateField(label=_("Started on"), initial=timezone.localdate, widget=_date_input())
+    started_on = forms.DateField(label=_("Started on"), initial=timezone.localdate, widget=DateInput())
 
     def __init__(self, *args: Any, cases: QuerySet[Case], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,13 +62,13 @@ class ApplicationUpdateForm(forms.Form):
     submitted_on = forms.DateField(
         label=_("Submitted on"),
         required=False,
-        widget=_date_input(),
+        widget=DateInput(),
         help_text=_("Today if left empty when marking it submitted."),
     )
     decided_on = forms.DateField(
         label=_("Decided on"),
         required=False,
-        widget=_date_input(),
+        widget=DateInput(),
         help_text=_("For a decision: today if left empty."),
     )
 

@@ -20,12 +20,9 @@ from cases.models import (
     SessionStatus,
 )
 from cases.services.cases import MAX_SESSION_MINUTES
+from kem.forms.widgets import DateInput
 
 STATES = [("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))]
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _datetime_input() -> forms.DateTimeInput:
@@ -68,7 +65,7 @@ class CaseOpenForm(forms.Form):
 
 class CaseCloseForm(forms.Form):
     close_reason = forms.ChoiceField(label=_("Why it is closed"), choices=[("", "—"), *CloseReason.choices])
-    closed_on = forms.DateField(label=_("Closed on"), initial=timezone.localdate, widget=_date_input())
+    closed_on = forms.DateField(label=_("Closed on"), initial=timezone.localdate, widget=DateInput())
 
 
 class CaseReassignForm(forms.Form):
@@ -116,7 +113,7 @@ class SessionRecordForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Seen only by the counsellors of this case's discipline."),
     )
-    follow_up_on = forms.DateField(label=_("Next follow-up"), required=False, widget=_date_input())
+    follow_up_on = forms.DateField(label=_("Next follow-up"), required=False, widget=DateInput())
 
 
 class SessionLogForm(SessionScheduleForm, SessionRecordForm):
@@ -147,7 +144,7 @@ class SessionMarkForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     kind = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *OutcomeKind.choices])
-    achieved_on = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=_date_input())
+    achieved_on = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=DateInput())
 
 
 class CaseFilterForm(forms.Form):

@@ -22,12 +22,8 @@ from cases.models import (
 )
 from cases.selectors.interpreters import RequestFilters, language_order
 from cases.services.interpreters import MAX_DURATION, MIN_DURATION, iso639_check
+from kem.forms.widgets import DateInput
 from kem.models import Centre
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 # --- languages ---------------------------------------------------------------------------------
 
@@ -219,8 +215,8 @@ class RequestFilterForm(forms.Form):
     language = forms.ModelChoiceField(
         label=_("Language"), queryset=Language.objects.none(), required=False, empty_label=_("Any")
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=_date_input())
-    date_to = forms.DateField(label=_("To"), required=False, widget=_date_input())
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, centres: QuerySet[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

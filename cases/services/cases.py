@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from cases.models import (
     SessionStatus,
 )
 from kem.models import Beneficiary, Centre
+from kem.services.records import record_save
 
 # Longest session one may schedule or log (a whole working day).
 MAX_SESSION_MINUTES = 480
@@ -83,7 +84,7 @@ def case_open(
     )
     try:
         with transaction.atomic():
-            _save(case, by=by)
+            record_save(case, by=by)
     except IntegrityError:
         # The database's own guard (one open case per area) caught a race the check above missed.
         raise ValidationError({"area": ValidationError(_already_open(), code="case_already_open")}) from None
@@ -122,7 +123,7 @@ def case_close(*, case: Case, reason: str, by: Any, closed_on: dt.date | None = 
     case.closed_on = closed_on
     case.close_reason = reason
     case.closed_by = by
-    _save(case, by=by)
+    record_save(case, by=by)
     # Appointments still ahead are cancelled: one UPDATE and one history INSERT for all of them.
     appointments = list(Session.objects.filter(case=case, status=SessionStatus.SCHEDULED))
     for session in appointments:
@@ -152,7 +153,7 @@ def case_reassign(*, case: Case, counsellor: Any, by: Any) -> Case:
         )
     _check_counsellor(counsellor, centre=case.centre, area=case.area)
     case.counsellor = counsellor
-    _save(case, by=by)
+    record_save(case, by=by)
     return case
 
 
@@ -255,7 +256,7 @@ def session_record(
         )
     _write_record(session, summary=summary, confidential_note=confidential_note, follow_up_on=follow_up_on)
     session.status = SessionStatus.HELD
-    _save(session, by=by)
+    record_save(session, by=by)
     return session
 
 
@@ -280,7 +281,7 @@ def session_mark(*, session: Session, status: str, by: Any) -> Session:
             }
         )
     session.status = status
-    _save(session, by=by)
+    record_save(session, by=by)
     return session
 
 
@@ -310,7 +311,7 @@ def outcome_record(*, case: Case, kind: str, achieved_on: dt.date, by: Any) -> E
             }
         )
     outcome = EmploymentOutcome(case=case, kind=kind, achieved_on=achieved_on, recorded_by=by)
-    _save(outcome, by=by)
+    record_save(outcome, by=by)
     return outcome
 
 
@@ -355,7 +356,7 @@ def _book(session: Session, *, interpreter_request: InterpreterRequest | None, b
         session.interpreter_request = interpreter_request
     session.ends_at = session.starts_at + dt.timedelta(minutes=session.duration_minutes)
     _check_diary(session)
-    _save(session, by=by)
+    record_save(session, by=by)
     return session
 
 
@@ -438,9 +439,3 @@ def _locked_case(case: Case) -> Case:
     if Case.beneficiary.is_cached(case):
         locked.beneficiary = case.beneficiary
     return locked
-
-
-def _save(obj: models.Model, *, by: Any) -> None:
-    obj.full_clean()
-    obj._history_user = by
-    obj.save()

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import models, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from cases.models import (
 )
 from cases.policy import may_book_interpreters, may_manage_interpreters, may_manage_languages
 from kem.models import Beneficiary, Centre
+from kem.services.records import record_deactivate, record_save
 
 MIN_DURATION = 15
 MAX_DURATION = 8 * 60
@@ -42,11 +43,6 @@ MAX_DURATION = 8 * 60
 ISO_639_CODE = re.compile(r"^[a-z]{2,3}$")
 # ISO 639-2 codes that name no language one could interpret: undetermined, multiple, no content.
 NOT_A_LANGUAGE = frozenset({"und", "mul", "zxx"})
-
-
-def _save(obj: models.Model, *, by: Any, **kwargs: Any) -> None:
-    obj._history_user = by
-    obj.save(**kwargs)
 
 
 # --- languages ---------------------------------------------------------------------------------
@@ -102,8 +98,7 @@ def language_create(*, code: str, dialect: str = "", name_el: str, name_en: str,
     dialect = (dialect or "").strip()
     _check_language_unique(code=code, dialect=dialect)
     language = Language(code=code, dialect=dialect, name_el=name_el.strip(), name_en=name_en.strip())
-    language.full_clean()
-    _save(language, by=by)
+    record_save(language, by=by)
     return language
 
 
@@ -120,8 +115,7 @@ def language_update(
     language.code, language.dialect = code, dialect
     language.name_el, language.name_en = name_el.strip(), name_en.strip()
     language.active = active
-    language.full_clean()
-    _save(language, by=by)
+    record_save(language, by=by)
     return language
 
 
@@ -129,13 +123,7 @@ def language_update(
 def language_deactivate(*, language: Language, by: Any) -> Language:
     """Take a language off the lists of new requests and interpreters; past requests keep it."""
     _require_language_manager(by)
-    language = Language.objects.select_for_update().get(pk=language.pk)
-    if not language.active:
-        raise ValidationError(_("This language is already inactive."), code="already_inactive")
-    language.active = False
-    language.full_clean()
-    _save(language, by=by)
-    return language
+    return record_deactivate(language, by=by, already_inactive=_("This language is already inactive."))
 
 
 # --- the interpreter pool ----------------------------------------------------------------------
@@ -191,8 +179,7 @@ def interpreter_create(
         phone=phone.strip(),
         availability=availability.strip(),
     )
-    interpreter.full_clean()
-    _save(interpreter, by=by)
+    record_save(interpreter, by=by)
     interpreter.languages.set(languages)
     return interpreter
 
@@ -227,8 +214,7 @@ def interpreter_update(
     interpreter.email, interpreter.phone = email.strip(), phone.strip()
     interpreter.availability = availability.strip()
     interpreter.active = active
-    interpreter.full_clean()
-    _save(interpreter, by=by)
+    record_save(interpreter, by=by)
     interpreter.languages.set(languages)
     return interpreter
 
@@ -237,13 +223,7 @@ def interpreter_update(
 def interpreter_deactivate(*, interpreter: Interpreter, by: Any) -> Interpreter:
     """Take an interpreter out of the pool: nobody can book them any more (bookings stay)."""
     _require_pool_manager(by, interpreter.centre_id)
-    interpreter = Interpreter.objects.select_for_update().get(pk=interpreter.pk)
-    if not interpreter.active:
-        raise ValidationError(_("This interpreter is already inactive."), code="already_inactive")
-    interpreter.active = False
-    interpreter.full_clean()
-    _save(interpreter, by=by)
-    return interpreter
+    return record_deactivate(interpreter, by=by, already_inactive=_("This interpreter is already inactive."))
 
 
 # --- requests ----------------------------------------------------------------------------------
@@ -380,11 +360,10 @@ def interpreter_request_create(
     )
     request.gender_reason = (gender_reason or "").strip()
     request.notes = (notes or "").strip()
-    request.full_clean()
-    _save(request, by=by)
+    record_save(request, by=by)
     if session is not None:
         session.interpreter_request = request
-        _save(session, by=by, update_fields=["interpreter_request"])
+        record_save(session, by=by, update_fields=["interpreter_request"])
     return request
 
 
@@ -461,8 +440,7 @@ def interpreter_book(*, request: InterpreterRequest, interpreter: Interpreter, b
     request.interpreter = interpreter
     request.status = RequestStatus.BOOKED
     request.reminder_sent_at = None
-    request.full_clean()
-    _save(request, by=by)
+    record_save(request, by=by)
     return request
 
 
@@ -474,8 +452,7 @@ def _finish(request: InterpreterRequest, *, status: str, by: Any) -> Interpreter
     if request.starts_at > timezone.now():
         raise ValidationError(_("This appointment has not started yet."), code="not_started")
     request.status = status
-    request.full_clean()
-    _save(request, by=by)
+    record_save(request, by=by)
     return request
 
 
@@ -507,8 +484,7 @@ def interpreter_request_cancel(*, request: InterpreterRequest, reason: str, by: 
         )
     request.status = RequestStatus.CANCELLED
     request.cancel_reason = reason
-    request.full_clean()
-    _save(request, by=by)
+    record_save(request, by=by)
     return request
 
 

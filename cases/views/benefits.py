@@ -124,15 +124,12 @@ def benefit_application_list(request: HttpRequest) -> HttpResponse:
         user=request.user, centre=centre, service=chosen.get("service"), status=chosen.get("status", "")
     )
     page = Paginator(rows, selectors.APPLICATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "centre": centre,
         "centres": centres,
         "filters": filters,
         "page": page,
         "filtered": bool(chosen.get("service") or chosen.get("status")),
-        "query": query.urlencode(),
     }
     return render(request, "cases/benefits/application_list.html", context)
 

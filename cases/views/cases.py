@@ -78,7 +78,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "centres": centres,
         "filters": filters,
         "page": page,
-        "query": _query_without_page(request),
         "can_open": policy.may_open_case(request.user, centre.pk),
     }
     if request.htmx:
@@ -95,12 +94,6 @@ def _chosen_centre(request: HttpRequest, centres: list[Centre]) -> Centre:
     if centre.pk not in {c.pk for c in centres}:
         raise PermissionDenied
     return centre
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 # --- one case ----------------------------------------------------------------------------------

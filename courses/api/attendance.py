@@ -15,12 +15,12 @@ of ``courses/api/classes.py`` gives names, traced).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -32,6 +32,7 @@ from courses.models import Attendance, AttendanceMark, Enrolment, Lesson, Lesson
 from courses.selectors import attendance as selectors
 from courses.services.attendance import attendance_record
 from kem.api.errors import service_errors
+from kem.api.filters import IntegerFilter
 
 
 class LessonSerializer(serializers.ModelSerializer):
@@ -131,32 +132,24 @@ def _sheet(lesson: Lesson, user: Any) -> dict[str, Any]:
 ERRORS = {400: OpenApiResponse(description=_("Invalid fields, each with its messages and codes."))}
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("date", dt.date, required=False),
-            OpenApiParameter("class", int, required=False),
-        ]
-    )
-)
+class LessonFilter(filters.FilterSet):
+    date = filters.DateFilter()
+    course_class = IntegerFilter(field_name="course_class")
+
+
+# The parameter is ``class``, a word Python keeps for itself: declared above under another name.
+LessonFilter.base_filters["class"] = LessonFilter.base_filters.pop("course_class")
+
+
 class LessonViewSet(viewsets.ReadOnlyModelViewSet):
     """Lessons of the classes the caller may look at; each lesson's attendance sheet."""
 
     serializer_class = LessonSerializer
+    filterset_class = LessonFilter
+    queryset = Lesson.objects.none()  # for the schema; rows come from get_queryset
 
     def get_queryset(self):
-        lessons = selectors.visible_lessons(self.request.user).order_by("date", "starts_at", "pk")
-        params = self.request.query_params
-        try:
-            if params.get("date"):
-                lessons = lessons.filter(date=dt.date.fromisoformat(params["date"]))
-            if params.get("class"):
-                lessons = lessons.filter(course_class_id=int(params["class"]))
-        except ValueError:
-            raise serializers.ValidationError(
-                {"non_field_errors": [_("date is YYYY-MM-DD and class a number.")]}, code="bad_filter"
-            ) from None
-        return lessons
+        return selectors.visible_lessons(self.request.user).order_by("date", "starts_at", "pk")
 
     @extend_schema(
         methods=["GET"], responses={200: SheetSerializer}, description=_("The lesson's sheet by enrolment.")

@@ -18,10 +18,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -47,6 +48,8 @@ from courses.services import enrolment as enrolment_services
 from courses.services import lessons as lesson_services
 from courses.services.catalogue import COURSE_FIELDS
 from kem.api.errors import service_errors
+from kem.api.filters import IntegerFilter, YesNoFilter
+from kem.api.sealed import SealedResponseMixin
 from kem.models import Beneficiary, Centre
 from kem.permissions import access_for
 from kem.selectors.beneficiaries import beneficiaries_visible_to
@@ -92,7 +95,13 @@ class ReadsCatalogue(BasePermission):
         return may_edit_catalogue(request.user)
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("inactive", bool, required=False)]))
+class CourseFilter(filters.FilterSet):
+    inactive = YesNoFilter(method="filter_inactive", help_text=gettext_lazy("Include inactive courses."))
+
+    def filter_inactive(self, courses: QuerySet[Course], name: str, value: bool) -> QuerySet[Course]:
+        return courses if value else courses.filter(active=True)
+
+
 class CourseViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -103,13 +112,13 @@ class CourseViewSet(
     """The network's course catalogue."""
 
     serializer_class = CourseSerializer
+    filterset_class = CourseFilter
     permission_classes = [IsAuthenticated, ReadsCatalogue]
+    queryset = Course.objects.all()
 
-    def get_queryset(self):
-        inactive = self.request.query_params.get("inactive", "").lower() in ("1", "true", "yes")
-        return (
-            Course.objects.all() if inactive or self.action != "list" else Course.objects.filter(active=True)
-        )
+    def filter_queryset(self, queryset: QuerySet[Course]) -> QuerySet[Course]:
+        # The filters choose what the list shows; a course is found by its id, active or not.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
 
 # --- classes -----------------------------------------------------------------------------------
@@ -196,13 +205,12 @@ class SeesClasses(BasePermission):
         return may_read_catalogue(request.user)
 
 
+class ClassFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=ClassStatus.choices)
+    course = IntegerFilter()
+
+
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=ClassStatus.values, required=False),
-            OpenApiParameter("course", int, required=False),
-        ]
-    ),
     create=extend_schema(request=ClassWriteSerializer, responses={201: ClassSerializer, **ERRORS}),
     update=extend_schema(request=ClassWriteSerializer, responses={200: ClassSerializer, **ERRORS}),
 )
@@ -214,19 +222,12 @@ class ClassViewSet(
     """Classes the caller may open; changes for the manager of the class's centre."""
 
     serializer_class = ClassSerializer
+    filterset_class = ClassFilter
     permission_classes = [IsAuthenticated, SeesClasses]
+    queryset = CourseClass.objects.none()  # for the schema; rows come from get_queryset
 
     def get_queryset(self):
-        params = self.request.query_params
-        course = (
-            Course.objects.filter(pk=params["course"]).first() if params.get("course", "").isdigit() else None
-        )
-        rows = selectors.class_list(
-            user=self.request.user,
-            status=params.get("status", "") if params.get("status") in ClassStatus.values else "",
-            course=course,
-        )
-        return rows.prefetch_related("slots", "teachers")
+        return selectors.class_list(user=self.request.user).prefetch_related("slots", "teachers")
 
     def get_object(self) -> CourseClass:
         course_class = selectors.class_for(self.request.user, self.kwargs["pk"])
@@ -302,7 +303,7 @@ class ClassViewSet(
         _run(class_services.class_set_teachers, course_class=course_class, teachers=users, by=request.user)
         return self._answer(course_class)
 
-    @extend_schema(request=None, responses={201: LessonBriefSerializer(many=True), **ERRORS})
+    @extend_schema(request=None, responses={201: LessonBriefSerializer(many=True), **ERRORS}, filters=False)
     @action(detail=True, methods=["post"], url_path="generate-lessons")
     def generate_lessons(self, request: Request, pk: Any = None) -> Response:
         """Make the class's missing lessons from its schedule (holidays and closed days skipped)."""
@@ -371,34 +372,25 @@ class WithdrawSerializer(serializers.Serializer):
     )
 
 
-class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EnrolmentFilter(filters.FilterSet):
+    course_class = IntegerFilter()
+    status = filters.ChoiceFilter(choices=EnrolmentStatus.choices)
+
+
+class EnrolmentViewSet(
+    SealedResponseMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Enrolments of the caller's centres (front desk, manager), or the learners of the classes a
     teacher teaches (name and level)."""
 
     serializer_class = EnrolmentSerializer
+    filterset_class = EnrolmentFilter
     permission_classes = [IsAuthenticated, SeesClasses]
+    queryset = Enrolment.objects.none()  # for the schema; rows come from get_queryset
 
     def get_queryset(self):
         rows = selectors.enrolments_visible_to(user=self.request.user)
-        params = self.request.query_params
-        if params.get("course_class", "").isdigit():
-            rows = rows.filter(course_class_id=int(params["course_class"]))
-        if params.get("status") in EnrolmentStatus.values:
-            rows = rows.filter(status=params["status"])
         return rows.order_by("course_class_id", "created_at", "pk")
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("course_class", int, required=False),
-            OpenApiParameter("status", str, enum=EnrolmentStatus.values, required=False),
-        ]
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self._read(page))
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._read([self.get_object()])[0])
 
     def _read(self, enrolments: list[Enrolment]) -> list[dict[str, Any]]:
         """Serialise: the full record for those who enrol people at the class's centre, the name

@@ -14,9 +14,10 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import ClassStatus, Course, CourseClass, Weekday
+from kem.forms.widgets import DateInput
 from kem.models import Centre
 
-DATE_WIDGET = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+DATE_WIDGET = {"widget": DateInput()}
 TIME_WIDGET = {"widget": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
 

@@ -34,6 +34,7 @@ from courses.policy import may_manage_classes
 from courses.services.enrolment import enrolments_end_for_class, waitlist_promote
 from kem.models import Centre
 from kem.permissions import CentrePerm, forget_access, holders, users_with
+from kem.services.records import record_save
 
 # A weekly meeting as the services take it: (weekday 0 = Monday, starts at, ends at).
 Slot = tuple[int, dt.time, dt.time]
@@ -58,13 +59,6 @@ CLOSED_DAY_REASON = "courses.closed_day:{pk}"
 def _require_manager(by: Any, centre_id: int) -> None:
     if not may_manage_classes(by, centre_id):
         raise PermissionDenied
-
-
-def _save(obj: Any, *, by: Any, reason: str | None = None) -> None:
-    obj._history_user = by
-    if reason is not None:
-        obj._change_reason = reason
-    obj.save()
 
 
 def _lock(course_class: CourseClass) -> CourseClass:
@@ -138,12 +132,9 @@ def class_create(*, centre: Centre, by: Any, data: dict[str, Any], slots: Sequen
         raise ValidationError(
             {"course": ValidationError(_("This course is no longer offered."), code="course_inactive")}
         )
-    course_class.full_clean()
-    rows = _slot_objects(course_class, slots)
-    _save(course_class, by=by)
-    for row in rows:
-        row.course_class = course_class
-    ScheduleSlot.objects.bulk_create(rows)
+    record_save(course_class, by=by)
+    # The class's own errors come first; a schedule refused now undoes the save (atomic).
+    ScheduleSlot.objects.bulk_create(_slot_objects(course_class, slots))
     return course_class
 
 
@@ -180,10 +171,10 @@ def class_update(
         )
     if errors:
         raise ValidationError(errors)
-    course_class.full_clean()
-    rows = _slot_objects(course_class, slots) if slots is not None else None
-    _save(course_class, by=by)
-    if rows is not None:
+    record_save(course_class, by=by)
+    # The class's own errors come first; a schedule refused now undoes the save (atomic).
+    if slots is not None:
+        rows = _slot_objects(course_class, slots)
         course_class.slots.all().delete()
         ScheduleSlot.objects.bulk_create(rows)
     outside = _without_attendance(
@@ -194,7 +185,7 @@ def class_update(
     for lesson in outside.select_for_update(of=("self",)):
         lesson.status = LessonStatus.CANCELLED
         lesson.note = _("Outside the class's dates.")
-        _save(lesson, by=by)
+        record_save(lesson, by=by)
     if course_class.capacity > old_capacity:
         waitlist_promote(course_class=course_class, by=by)
     return course_class
@@ -226,7 +217,7 @@ def class_set_teachers(*, course_class: CourseClass, teachers: Iterable[Any], by
         forget_access(current[pk])
     course_class.teachers.set(list(wanted.values()))
     # The class's history gains a row naming who changed the teachers and when.
-    _save(course_class, by=by, reason="courses.class.teachers_set")
+    record_save(course_class, by=by, reason="courses.class.teachers_set")
     return course_class
 
 
@@ -259,8 +250,7 @@ def class_set_status(*, course_class: CourseClass, status: str, by: Any) -> Cour
             code="status_transition",
         )
     course_class.status = status
-    course_class.full_clean()
-    _save(course_class, by=by)
+    record_save(course_class, by=by)
     if status == ClassStatus.FINISHED:
         enrolments_end_for_class(course_class=course_class, by=by, statuses=[EnrolmentStatus.WAITLISTED])
     elif status == ClassStatus.CANCELLED:
@@ -271,7 +261,7 @@ def class_set_status(*, course_class: CourseClass, status: str, by: Any) -> Cour
         for lesson in upcoming.select_for_update(of=("self",)):
             lesson.status = LessonStatus.CANCELLED
             lesson.note = _("The class is cancelled.")
-            _save(lesson, by=by)
+            record_save(lesson, by=by)
     return course_class
 
 
@@ -289,15 +279,14 @@ def closed_day_add(*, centre: Centre, date: dt.date, reason: str, by: Any) -> Cl
             {"date": ValidationError(_("The centre is already closed on this day."), code="already_closed")}
         )
     closed = ClosedDay(centre=centre, date=date, reason=(reason or "").strip(), created_by=by)
-    closed.full_clean()
-    _save(closed, by=by)
+    record_save(closed, by=by)
     lessons = _without_attendance(
         Lesson.objects.filter(course_class__centre=centre, date=date, status=LessonStatus.SCHEDULED)
     )
     for lesson in lessons.select_for_update(of=("self",)):
         lesson.status = LessonStatus.CANCELLED
         lesson.note = (closed.reason or _("The centre is closed."))[:200]
-        _save(lesson, by=by, reason=CLOSED_DAY_REASON.format(pk=closed.pk))
+        record_save(lesson, by=by, reason=CLOSED_DAY_REASON.format(pk=closed.pk))
     return closed
 
 
@@ -316,7 +305,7 @@ def closed_day_remove(*, closed_day: ClosedDay, by: Any) -> list[Lesson]:
         if latest is None or latest.history_change_reason != reason:
             continue
         lesson.status, lesson.note = LessonStatus.SCHEDULED, ""
-        _save(lesson, by=by, reason="courses.closed_day.removed")
+        record_save(lesson, by=by, reason="courses.closed_day.removed")
         restored.append(lesson)
     closed_day._history_user = by
     closed_day.delete()

@@ -34,6 +34,7 @@ from courses.models import (
 from courses.policy import may_enrol
 from kem.models import Beneficiary
 from kem.selectors.beneficiaries import beneficiaries_visible_to
+from kem.services.records import record_save
 
 
 def _lock_class(course_class: CourseClass) -> CourseClass:
@@ -45,13 +46,6 @@ def _lock_class(course_class: CourseClass) -> CourseClass:
 def _lock_person(beneficiary_id: Any) -> None:
     # The person's row, so that two classes of the same course cannot both take them at once.
     list(Beneficiary.objects.select_for_update(of=("self",)).filter(pk=beneficiary_id).values_list("pk"))
-
-
-def _save(enrolment: Enrolment, *, by: Any) -> Enrolment:
-    enrolment.full_clean()
-    enrolment._history_user = by
-    enrolment.save()
-    return enrolment
 
 
 # --- the refusal rules -------------------------------------------------------------------------
@@ -205,7 +199,7 @@ def enrolment_create(
         enrolment.status, enrolment.enrolled_at = EnrolmentStatus.ENROLLED, now
     else:
         enrolment.status, enrolment.waitlisted_at = EnrolmentStatus.WAITLISTED, now
-    return _save(enrolment, by=by)
+    return record_save(enrolment, by=by)
 
 
 # --- leaving -----------------------------------------------------------------------------------
@@ -239,7 +233,7 @@ def enrolment_withdraw(*, enrolment: Enrolment, by: Any, dropped: bool = False) 
     freed = enrolment.status == EnrolmentStatus.ENROLLED
     enrolment.status = EnrolmentStatus.DROPPED if dropped else EnrolmentStatus.WITHDRAWN
     enrolment.ended_at = timezone.now()
-    _save(enrolment, by=by)
+    record_save(enrolment, by=by)
     if freed:
         _promote(course_class, by=by)
     return enrolment
@@ -254,7 +248,7 @@ def waitlist_leave(*, enrolment: Enrolment, by: Any) -> Enrolment:
         raise ValidationError(_("The person is not on the waiting list."), code="not_waiting")
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.ended_at = timezone.now()
-    return _save(enrolment, by=by)
+    return record_save(enrolment, by=by)
 
 
 # --- promotion ---------------------------------------------------------------------------------
@@ -288,7 +282,7 @@ def _promote(course_class: CourseClass, *, by: Any) -> list[Enrolment]:
         if enrolment_refusal(course_class=course_class, beneficiary_id=waiting.beneficiary_id) is not None:
             continue
         waiting.status, waiting.enrolled_at = EnrolmentStatus.ENROLLED, timezone.now()
-        promoted.append(_save(waiting, by=by))
+        promoted.append(record_save(waiting, by=by))
         if len(promoted) == free:
             break
     return promoted
@@ -305,5 +299,5 @@ def enrolments_end_for_class(
         of=("self",)
     ):
         enrolment.status, enrolment.ended_at = EnrolmentStatus.WITHDRAWN, now
-        ended.append(_save(enrolment, by=by))
+        ended.append(record_save(enrolment, by=by))
     return ended

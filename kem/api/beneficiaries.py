@@ -26,9 +26,11 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from kem import services
+from kem.api.sealed import SealedResponseMixin
 from kem.choices import DocumentKind, DocumentStatus
 from kem.forms.beneficiaries import DATED, NUMBER_ONLY, BeneficiaryForm
 from kem.models import Beneficiary, Centre, DuplicateDecision
+from kem.models.beneficiaries import PLAIN_FIELDS, SEALED_FIELDS
 from kem.permissions import CentrePerm, visible_centres
 from kem.selectors.beneficiaries import (
     DuplicateCheck,
@@ -41,37 +43,6 @@ from kem.services.access_log import Access, access_record_many, role_at
 from kem.services.beneficiaries import id_numbers_of
 
 READ_ACTION = "api.beneficiary.read"
-# Sealed: returned only where the caller serves beneficiaries (front desk, counsellor, manager).
-SEALED_FIELDS = (
-    "given_name",
-    "family_name",
-    "given_name_latin",
-    "family_name_latin",
-    "father_name",
-    "mother_name",
-    "date_of_birth",
-    "phone",
-    "email",
-    "address",
-    "documents",
-    "notes",
-)
-# Plain categories: identifying nobody alone, but still about a person: the same roles only.
-PLAIN_FIELDS = (
-    "gender",
-    "birth_year",
-    "nationality",
-    "languages",
-    "needs_interpreter",
-    "legal_status",
-    "arrival_year",
-    "municipality",
-    "housing",
-    "employment",
-    "education",
-    "vulnerabilities",
-    "disability",
-)
 RECORD_FIELDS = ("id", "registering_centre", "registration_date")
 
 
@@ -349,6 +320,7 @@ WRITE_RESPONSES = {**ERRORS, 409: DuplicateSerializer}
     ),
 )
 class BeneficiaryViewSet(
+    SealedResponseMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -371,13 +343,6 @@ class BeneficiaryViewSet(
         if not hasattr(self, "_serving"):
             self._serving = frozenset(visible_centres(user, CentrePerm.SERVE).values_list("pk", flat=True))
         return self._serving
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self._read(page))
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._read([self.get_object()])[0])
 
     @extend_schema(
         request=SearchSerializer,

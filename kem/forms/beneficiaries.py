@@ -25,6 +25,8 @@ from kem.choices import (
     LegalStatus,
     Vulnerability,
 )
+from kem.forms.widgets import DateInput
+from kem.models.beneficiaries import SITUATION_FIELDS
 from kem.validators import (
     normalise_phone,
     validate_afm,
@@ -51,24 +53,7 @@ ESSENTIAL_FIELDS = (
     "needs_interpreter",
     "legal_status",
 )
-OPTIONAL_FIELDS = (
-    "father_name",
-    "mother_name",
-    "email",
-    "address",
-    "arrival_year",
-    "municipality",
-    "housing",
-    "employment",
-    "education",
-    "vulnerabilities",
-    "disability",
-    "notes",
-)
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+OPTIONAL_FIELDS = ("father_name", "mother_name", "email", "address", *SITUATION_FIELDS, "notes")
 
 
 def _year_field(label: str) -> forms.IntegerField:
@@ -83,7 +68,7 @@ class BeneficiaryForm(forms.Form):
     given_name_latin = forms.CharField(label=_("Given name (Latin script)"), max_length=150, required=False)
     family_name_latin = forms.CharField(label=_("Family name (Latin script)"), max_length=150, required=False)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, initial=Gender.NOT_STATED)
-    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=_date_input())
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
     birth_year = _year_field(_("Year of birth (if the date is unknown)"))
     nationality = forms.ChoiceField(label=_("Nationality"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
@@ -126,12 +111,12 @@ class BeneficiaryForm(forms.Form):
         for kind in DATED:
             label = DocumentKind(kind).label
             self.fields[f"{kind}_issued_on"] = forms.DateField(
-                label=_("%(document)s: issued on") % {"document": label}, required=False, widget=_date_input()
+                label=_("%(document)s: issued on") % {"document": label}, required=False, widget=DateInput()
             )
             self.fields[f"{kind}_expires_on"] = forms.DateField(
                 label=_("%(document)s: expires on") % {"document": label},
                 required=False,
-                widget=_date_input(),
+                widget=DateInput(),
             )
 
     # --- layout helpers for the template ---------------------------------------------------

@@ -8,12 +8,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kem.forms.widgets import DateInput
 from kem.models import ConsentMethod, ConsentPurpose, Relationship
 from partners.models import Organisation
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class _OrganisationChoice(forms.ModelChoiceField):
@@ -38,8 +35,8 @@ class ConsentForm(forms.Form):
         required=False,
         help_text=_("For a referral consent to a partner not in the directory: its name."),
     )
-    given_on = forms.DateField(label=_("Given on"), initial=timezone.localdate, widget=_date_input())
-    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=_date_input())
+    given_on = forms.DateField(label=_("Given on"), initial=timezone.localdate, widget=DateInput())
+    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=DateInput())
     method = forms.ChoiceField(label=_("How it was given"), choices=ConsentMethod.choices)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -49,7 +46,7 @@ class ConsentForm(forms.Form):
 
 
 class ConsentWithdrawForm(forms.Form):
-    withdrawn_on = forms.DateField(label=_("Withdrawn on"), initial=timezone.localdate, widget=_date_input())
+    withdrawn_on = forms.DateField(label=_("Withdrawn on"), initial=timezone.localdate, widget=DateInput())
 
 
 class PersonSearchForm(forms.Form):

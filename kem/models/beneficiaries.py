@@ -121,3 +121,41 @@ class Beneficiary(VaultPerson):
         native = f"{self.given_name} {self.family_name}".strip()
         latin = f"{self.given_name_latin} {self.family_name_latin}".strip()
         return f"{native} ({latin})" if latin and latin.lower() != native.lower() else native
+
+
+# What a registration or an edit sets, by what it holds; the form, the services and the API
+# read these lists. Sealed: personal data, returned only to those who serve the person (the
+# API logs them in this order). Plain: categories that identify nobody alone, for the same
+# people only; the situation among them is what the form asks under "More details".
+SEALED_FIELDS = (
+    "given_name",
+    "family_name",
+    "given_name_latin",
+    "family_name_latin",
+    "father_name",
+    "mother_name",
+    "date_of_birth",
+    "phone",
+    "email",
+    "address",
+    "documents",
+    "notes",
+)
+SITUATION_FIELDS = (
+    "arrival_year",
+    "municipality",
+    "housing",
+    "employment",
+    "education",
+    "vulnerabilities",
+    "disability",
+)
+PLAIN_FIELDS = (
+    "gender",
+    "birth_year",
+    "nationality",
+    "languages",
+    "needs_interpreter",
+    "legal_status",
+    *SITUATION_FIELDS,
+)

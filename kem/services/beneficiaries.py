@@ -15,37 +15,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kem.models import Beneficiary, Centre, DuplicateDecision
+from kem.models.beneficiaries import PLAIN_FIELDS, SEALED_FIELDS
 from kem.selectors.beneficiaries import DuplicateCheck, beneficiary_duplicates
+from kem.services.records import record_save
 
 # Fields a registration or an edit may set; everything else is derived or set by other services.
-EDITABLE_FIELDS = (
-    "given_name",
-    "family_name",
-    "given_name_latin",
-    "family_name_latin",
-    "father_name",
-    "mother_name",
-    "phone",
-    "email",
-    "address",
-    "date_of_birth",
-    "documents",
-    "notes",
-    "gender",
-    "birth_year",
-    "nationality",
-    "languages",
-    "needs_interpreter",
-    "legal_status",
-    "arrival_year",
-    "municipality",
-    "housing",
-    "employment",
-    "education",
-    "vulnerabilities",
-    "disability",
-    "registration_date",
-)
+EDITABLE_FIELDS = (*SEALED_FIELDS, *PLAIN_FIELDS, "registration_date")
 
 
 class DuplicateFound(ValidationError):
@@ -104,10 +79,7 @@ def beneficiary_register(
 def beneficiary_update(*, beneficiary: Beneficiary, by: Any, data: dict[str, Any]) -> Beneficiary:
     """Change a person's details; the history keeps the previous envelopes and who changed them."""
     beneficiary_fields_apply(beneficiary, data)
-    beneficiary.full_clean(exclude=["person_key"])
-    beneficiary._history_user = by
-    beneficiary.save()
-    return beneficiary
+    return record_save(beneficiary, by=by, exclude=["person_key"])
 
 
 def beneficiary_fields_apply(beneficiary: Beneficiary, data: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ from kem.permissions import CentrePerm, may
 from kem.selectors.people import Relation, person_relations
 from kem.services.access_log import access_record, role_at
 from kem.services.beneficiaries import id_numbers_of, next_expiry_of
+from kem.services.records import record_save
 from kem.vault.fields import SealedField
 from kem.vault.models import SealedModel
 from kem.vault.normalise import id_canonical
@@ -277,9 +278,9 @@ def beneficiary_merge(*, survivor: Beneficiary, duplicate: Beneficiary, by: Any)
     documents_added = _merge_documents(survivor, duplicate)
     if documents_added:
         moved["documents"] = documents_added
-    _save_with_reason(survivor, by=by, reason=reason_survivor)
+    record_save(survivor, by=by, reason=reason_survivor, validate=False)
     duplicate.merged_into = survivor
-    _save_with_reason(duplicate, by=by, reason=f"merged into {survivor.pk}")
+    record_save(duplicate, by=by, reason=f"merged into {survivor.pk}", validate=False)
     record = MergeRecord(survivor=survivor, merged_id=duplicate.pk, moved=moved, merged_by=by)
     record.full_clean()
     record.save()
@@ -324,7 +325,7 @@ def _move(
         obj = reseal[(relation.model, obj.pk)].obj if (relation.model, obj.pk) in reseal else obj
         setattr(obj, relation.field.name, survivor)
         if (relation.model, obj.pk) not in reseal:
-            _save_with_reason(obj, by=by, reason=reason)
+            record_save(obj, by=by, reason=reason, validate=False)
         count += 1
     return count
 
@@ -358,7 +359,7 @@ def _reseal(opened: dict[tuple[type, Any], _Opened], survivor: Beneficiary, *, b
         setattr(holder, last, survivor)
         for name, value in item.values.items():
             setattr(item.obj, name, value)
-        _save_with_reason(item.obj, by=by, reason=reason)
+        record_save(item.obj, by=by, reason=reason, validate=False)
 
 
 def _sealed_models_owned_by_people() -> list[type[SealedModel]]:
@@ -395,9 +396,3 @@ def _merge_documents(survivor: Beneficiary, duplicate: Beneficiary) -> int:
         survivor.id_numbers = id_numbers_of(documents)
         survivor.next_document_expiry = next_expiry_of(documents)
     return len(added)
-
-
-def _save_with_reason(obj: models.Model, *, by: Any, reason: str) -> None:
-    obj._history_user = by
-    obj._change_reason = reason
-    obj.save()

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -19,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from kem.api.errors import service_errors
+from kem.api.filters import IntegerFilter, YesNoFilter
 from partners.models import (
     Organisation,
     OrganisationType,
@@ -41,20 +44,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organisation
-        fields = [
-            "id",
-            "name_el",
-            "name_en",
-            "type",
-            "address",
-            "area_served",
-            "contact_name",
-            "email",
-            "phone",
-            "website",
-            "languages",
-            "active",
-        ]
+        fields = ["id", *services.ORGANISATION_FIELDS, "languages", "active"]
         read_only_fields = ["id"]
 
 
@@ -104,19 +94,33 @@ class _DirectoryViewSet(
             raise service_errors(invalid) from None
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "q", str, required=False, description=gettext_lazy("Name, in Greek or English.")
+class OrganisationFilter(filters.FilterSet):
+    """Checks the parameters; the directory's search (``organisation_search``) picks the rows,
+    matching names and languages in Python, so they come back as a list."""
+
+    q = filters.CharFilter(help_text=gettext_lazy("Name, in Greek or English."))
+    area = filters.ChoiceFilter(choices=WorkingArea.choices)
+    category = filters.ChoiceFilter(choices=ServiceCategory.choices)
+    type = filters.ChoiceFilter(choices=OrganisationType.choices)
+    language = filters.CharFilter()
+    include_inactive = YesNoFilter()
+
+    def filter_queryset(self, queryset: Any) -> list[Organisation]:
+        wanted = self.form.cleaned_data
+        return selectors.organisation_search(
+            user=self.request.user,
+            filters=selectors.DirectoryFilters(
+                query=wanted["q"],
+                area=wanted["area"],
+                category=wanted["category"],
+                type=wanted["type"],
+                language=wanted["language"],
+                include_inactive=wanted["include_inactive"],
             ),
-            OpenApiParameter("area", str, enum=WorkingArea.values, required=False),
-            OpenApiParameter("category", str, enum=ServiceCategory.values, required=False),
-            OpenApiParameter("type", str, enum=OrganisationType.values, required=False),
-            OpenApiParameter("language", str, required=False),
-            OpenApiParameter("include_inactive", bool, required=False),
-        ]
-    ),
+        )
+
+
+@extend_schema_view(
     create=extend_schema(responses={201: OrganisationSerializer, **ERRORS}),
     update=extend_schema(responses={200: OrganisationSerializer, **ERRORS}),
     partial_update=extend_schema(responses={200: OrganisationSerializer, **ERRORS}),
@@ -125,19 +129,8 @@ class OrganisationViewSet(_DirectoryViewSet):
     """The partner directory's organisations (active only unless ``include_inactive``)."""
 
     serializer_class = OrganisationSerializer
+    filterset_class = OrganisationFilter
     queryset = Organisation.objects.none()  # for the schema; rows come from the selectors
-
-    def get_queryset(self) -> Any:
-        params = self.request.query_params
-        filters = selectors.DirectoryFilters(
-            query=params.get("q", ""),
-            area=params.get("area", ""),
-            category=params.get("category", ""),
-            type=params.get("type", ""),
-            language=params.get("language", ""),
-            include_inactive=params.get("include_inactive", "").lower() in ("1", "true", "yes"),
-        )
-        return selectors.organisation_search(user=self.request.user, filters=filters)
 
     def get_object(self) -> Organisation:
         edit = self.request.method not in SAFE_METHODS
@@ -156,15 +149,19 @@ class OrganisationViewSet(_DirectoryViewSet):
         return Response(self.get_serializer(updated).data)
 
 
+class PartnerServiceFilter(filters.FilterSet):
+    organisation = IntegerFilter()
+    area = filters.ChoiceFilter(choices=WorkingArea.choices)
+    category = filters.ChoiceFilter(choices=ServiceCategory.choices)
+    include_inactive = YesNoFilter(method="filter_include_inactive")
+
+    def filter_include_inactive(
+        self, services: QuerySet[PartnerService], name: str, value: bool
+    ) -> QuerySet[PartnerService]:
+        return services if value else services.filter(active=True, organisation__active=True)
+
+
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("organisation", int, required=False),
-            OpenApiParameter("area", str, enum=WorkingArea.values, required=False),
-            OpenApiParameter("category", str, enum=ServiceCategory.values, required=False),
-            OpenApiParameter("include_inactive", bool, required=False),
-        ]
-    ),
     create=extend_schema(responses={201: PartnerServiceSerializer, **ERRORS}),
     update=extend_schema(responses={200: PartnerServiceSerializer, **ERRORS}),
     partial_update=extend_schema(responses={200: PartnerServiceSerializer, **ERRORS}),
@@ -173,20 +170,11 @@ class PartnerServiceViewSet(_DirectoryViewSet):
     """The services partners offer (of active partners, active only unless ``include_inactive``)."""
 
     serializer_class = PartnerServiceSerializer
+    filterset_class = PartnerServiceFilter
     queryset = PartnerService.objects.none()  # for the schema; rows come from get_queryset
 
     def get_queryset(self) -> Any:
-        params = self.request.query_params
-        rows = PartnerService.objects.order_by(name_order(), "pk")
-        if params.get("include_inactive", "").lower() not in ("1", "true", "yes"):
-            rows = rows.filter(active=True, organisation__active=True)
-        if params.get("organisation", "").isdigit():
-            rows = rows.filter(organisation_id=int(params["organisation"]))
-        if params.get("area"):
-            rows = rows.filter(area=params["area"])
-        if params.get("category"):
-            rows = rows.filter(category=params["category"])
-        return rows
+        return PartnerService.objects.order_by(name_order(), "pk")
 
     def get_object(self) -> PartnerService:
         edit = self.request.method not in SAFE_METHODS

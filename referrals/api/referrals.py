@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -23,8 +24,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from kem.api.errors import service_errors
-from kem.api.sealed import SealedResponseMixin
+from kem.api.filters import YesNoFilter
+from kem.api.sealed import SealedFieldsSerializer, SealedResponseMixin
 from kem.models import Beneficiary
 from kem.selectors.beneficiaries import beneficiaries_visible_to
 from partners.models import PartnerService, WorkingArea
@@ -39,9 +40,11 @@ from referrals.services import referrals as services
 SEALED_HELP = gettext_lazy("Sealed; only for those who refer people at the centre.")
 
 
-class ReferralSerializer(serializers.Serializer):
+class ReferralSerializer(SealedFieldsSerializer):
     """A referral as the API returns it; the sealed reasons only where the caller may read them
     (the view passes ``may_read_sealed(referral) -> bool`` in the context)."""
+
+    sealed = SEALED_FIELDS
 
     id = serializers.UUIDField(read_only=True)
     centre = serializers.IntegerField(source="centre_id", read_only=True)
@@ -67,17 +70,6 @@ class ReferralSerializer(serializers.Serializer):
     override_reason = serializers.CharField(required=False, help_text=SEALED_HELP)
     decline_reason = serializers.CharField(required=False, help_text=SEALED_HELP)
     outcome_reason = serializers.CharField(required=False, help_text=SEALED_HELP)
-
-    def to_representation(self, instance: Referral) -> dict[str, Any]:
-        # Sealed values are not even opened for a caller who may not read them.
-        allowed = self.context["may_read_sealed"](instance)
-        data: dict[str, Any] = {}
-        for name, field in self.fields.items():
-            if name in SEALED_FIELDS and not allowed:
-                continue
-            value = field.get_attribute(instance)
-            data[name] = None if value is None else field.to_representation(value)
-        return data
 
 
 # --- what the API accepts ----------------------------------------------------------------------
@@ -155,14 +147,16 @@ class RefersPeople(BasePermission):
 ERRORS = {400: OpenApiResponse(description=gettext_lazy("Invalid fields, each with its messages and codes."))}
 
 
+class ReferralFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=ReferralStatus.choices)
+    area = filters.ChoiceFilter(field_name="service__area", choices=WorkingArea.choices)
+    overdue = YesNoFilter(method="filter_overdue")
+
+    def filter_overdue(self, referrals: QuerySet[Referral], name: str, value: bool) -> QuerySet[Referral]:
+        return referrals.overdue() if value else referrals
+
+
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=ReferralStatus.values, required=False),
-            OpenApiParameter("area", str, enum=WorkingArea.values, required=False),
-            OpenApiParameter("overdue", bool, required=False),
-        ],
-    ),
     create=extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer, **ERRORS}),
 )
 class ReferralViewSet(
@@ -179,40 +173,19 @@ class ReferralViewSet(
     read_action = API_READ_ACTION
 
     serializer_class = ReferralSerializer
+    filterset_class = ReferralFilter
     permission_classes = [IsAuthenticated, RefersPeople]
+    queryset = Referral.objects.none()  # for the schema; rows come from get_queryset
 
     def get_queryset(self):
-        params = self.request.query_params
-        filters = selectors.ReferralFilters(
-            status=params.get("status", "") if params.get("status") in ReferralStatus.values else "",
-            area=params.get("area", "") if params.get("area") in WorkingArea.values else "",
-            overdue=params.get("overdue", "").lower() in ("1", "true", "yes"),
-        )
-        return selectors.referral_list(user=self.request.user, filters=filters)
+        return selectors.referral_list(user=self.request.user)
 
     def get_object(self) -> Referral:
         # 404 for another centre's referral, 403 for a role there that may not refer.
         return selectors.referral_for(self.request.user, self.kwargs["pk"])
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self._read(page))
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._read([self.get_object()])[0])
-
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        payload = ReferralCreateSerializer(data=request.data, context=self.get_serializer_context())
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        person = data.pop("beneficiary")
-        try:
-            created = services.referral_create(
-                beneficiary=person, centre=person.registering_centre, by=request.user, **data
-            )
-        except DjangoValidationError as invalid:
-            raise service_errors(invalid) from None
-        return Response(self._read([self.fresh(created)])[0], status=status.HTTP_201_CREATED)
+        return self._create(ReferralCreateSerializer, services.referral_create)
 
     @extend_schema(request=SendSerializer, responses={200: ReferralSerializer, **ERRORS})
     @action(detail=True, methods=["post"])

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from kem.choices import LANGUAGES
 from partners.models import Organisation, OrganisationType, PartnerService, ServiceCategory, WorkingArea
 from referrals.selectors.directory import DirectoryFilters
+from referrals.services.directory import ORGANISATION_FIELDS
 
 
 def _any(label: Any) -> list[tuple[str, Any]]:
@@ -97,19 +98,7 @@ class OrganisationForm(forms.Form):
 
     @staticmethod
     def initial_from(organisation: Organisation) -> dict[str, Any]:
-        names = [
-            "name_el",
-            "name_en",
-            "type",
-            "address",
-            "area_served",
-            "contact_name",
-            "email",
-            "phone",
-            "website",
-            "languages",
-            "active",
-        ]
+        names = [*ORGANISATION_FIELDS, "languages", "active"]
         return {name: getattr(organisation, name) for name in names}
 
 

@@ -12,14 +12,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kem.forms.widgets import DateInput
 from kem.models import Centre
 from partners.models import Organisation, WorkingArea, name_order
 from referrals.models import IncomingReferral, IncomingStatus
 from referrals.selectors.incoming import IncomingFilters
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class OrganisationChoiceField(forms.ModelChoiceField):
@@ -40,7 +37,7 @@ class IncomingReferralForm(forms.Form):
         help_text=_("Not in the directory? Ask a manager to add it."),
     )
     area = forms.ChoiceField(label=_("What for"), choices=WorkingArea.choices)
-    received_on = forms.DateField(label=_("Received on"), initial=timezone.localdate, widget=_date_input())
+    received_on = forms.DateField(label=_("Received on"), initial=timezone.localdate, widget=DateInput())
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
@@ -83,8 +80,8 @@ class IncomingFilterForm(forms.Form):
         required=False,
         empty_label=_("Any organisation"),
     )
-    date_from = forms.DateField(label=_("Received from"), required=False, widget=_date_input())
-    date_to = forms.DateField(label=_("Received until"), required=False, widget=_date_input())
+    date_from = forms.DateField(label=_("Received from"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Received until"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, centres: QuerySet[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

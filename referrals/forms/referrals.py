@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kem.forms.widgets import DateInput
 from kem.models import Centre
 from partners.models import Organisation, PartnerService, WorkingArea
 from referrals.models import ReferralStatus, Urgency
@@ -45,7 +46,7 @@ class ReferralForm(forms.Form):
     follow_up_on = forms.DateField(
         label=_("Follow up on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         help_text=_("If the partner has not answered by then, the referral is marked overdue."),
     )
     contact_person = forms.ModelChoiceField(

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kem.services.records import record_deactivate, record_save
 from partners.models import Organisation, PartnerService
 from referrals.policy import may_edit_directory
 
@@ -34,11 +35,6 @@ ORGANISATION_FIELDS = (
     "phone",
     "website",
 )
-
-
-def _save(obj: models.Model, *, by: Any) -> None:
-    obj._history_user = by
-    obj.save()
 
 
 def _require_editor(by: Any) -> None:
@@ -66,9 +62,10 @@ def _languages(codes: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def _fill(organisation: Organisation, fields: dict[str, Any], languages: Iterable[str]) -> None:
+def _fill(organisation: Organisation, given: dict[str, Any], languages: Iterable[str]) -> None:
+    """Set the ORGANISATION_FIELDS from ``given``, the keyword arguments of the calling service."""
     for name in ORGANISATION_FIELDS:
-        value = fields.get(name, "")
+        value = given.get(name, "")
         setattr(organisation, name, value.strip() if isinstance(value, str) else value)
     organisation.languages = _languages(languages)
 
@@ -91,20 +88,8 @@ def organisation_create(
     """Add a partner organisation to the directory (active); managers only."""
     _require_editor(by)
     organisation = Organisation()
-    fields = {
-        "name_el": name_el,
-        "name_en": name_en,
-        "type": type,
-        "address": address,
-        "area_served": area_served,
-        "contact_name": contact_name,
-        "email": email,
-        "phone": phone,
-        "website": website,
-    }
-    _fill(organisation, fields, languages)
-    organisation.full_clean()
-    _save(organisation, by=by)
+    _fill(organisation, locals(), languages)
+    record_save(organisation, by=by)
     return organisation
 
 
@@ -128,22 +113,10 @@ def organisation_update(
     """Change a partner's details, or (re)activate it; managers only. Referrals already made keep
     pointing at it."""
     _require_editor(by)
-    fields = {
-        "name_el": name_el,
-        "name_en": name_en,
-        "type": type,
-        "address": address,
-        "area_served": area_served,
-        "contact_name": contact_name,
-        "email": email,
-        "phone": phone,
-        "website": website,
-    }
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    _fill(organisation, fields, languages)
+    _fill(organisation, locals(), languages)
     organisation.active = active
-    organisation.full_clean()
-    _save(organisation, by=by)
+    record_save(organisation, by=by)
     return organisation
 
 
@@ -155,13 +128,9 @@ def organisation_deactivate(*, organisation: Organisation, by: Any) -> Organisat
     reactivating the partner brings them back.
     """
     _require_editor(by)
-    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    if not organisation.active:
-        raise ValidationError(_("This organisation is already inactive."), code="already_inactive")
-    organisation.active = False
-    organisation.full_clean()
-    _save(organisation, by=by)
-    return organisation
+    return record_deactivate(
+        organisation, by=by, already_inactive=_("This organisation is already inactive.")
+    )
 
 
 @transaction.atomic
@@ -174,8 +143,7 @@ def partner_service_create(
     service = PartnerService(
         organisation=organisation, name_el=name_el.strip(), name_en=name_en.strip(), category=category
     )
-    service.full_clean()
-    _save(service, by=by)
+    record_save(service, by=by)
     return service
 
 
@@ -190,6 +158,5 @@ def partner_service_update(
     service.name_el, service.name_en = name_el.strip(), name_en.strip()
     service.category = category
     service.active = active
-    service.full_clean()
-    _save(service, by=by)
+    record_save(service, by=by)
     return service

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 
 from kem import services
 from kem.models import Beneficiary, DuplicateDecision
+from kem.models.beneficiaries import PLAIN_FIELDS, SEALED_FIELDS, SITUATION_FIELDS
+from kem.vault.fields import SealedField
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +150,14 @@ def test_history_records_the_officer(register, officer):
     person = register()
 
     assert person.history.first().history_user == officer
+
+
+def test_the_shared_field_lists_keep_sealed_data_apart_from_plain_categories():
+    # The API logs a read of the SEALED_FIELDS it returns: a sealed field listed as plain would
+    # be shown without a trace.
+    sealed = {f.name for f in Beneficiary._meta.concrete_fields if isinstance(f, SealedField)}
+    plain = {f.name for f in Beneficiary._meta.concrete_fields} - sealed
+
+    assert set(SEALED_FIELDS) <= sealed
+    assert set(PLAIN_FIELDS) <= plain
+    assert set(SITUATION_FIELDS) <= set(PLAIN_FIELDS)
