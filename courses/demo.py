@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -16,6 +16,9 @@ from courses.services import attendance as attendance_services
 from courses.services import catalogue, certificates, classes, enrolment, lessons, results
 from kem.models import Beneficiary, Centre
 from kem.vault import key_cache
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 CATALOGUE = [
     # name (el), name (en), subject, level, hours, final assessment
@@ -28,7 +31,7 @@ CATALOGUE = [
 TEN, NOON, TWO, FOUR = dt.time(10), dt.time(12), dt.time(14), dt.time(16)
 
 
-def seed_catalogue(*, by: Any) -> dict[str, Course]:
+def seed_catalogue(*, by: User) -> dict[str, Course]:
     """The network's catalogue (once: existing courses are kept)."""
     courses = {}
     for name_el, name_en, subject, level, hours, assessed in CATALOGUE:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +26,9 @@ from kem.demo_people import PEOPLE
 from kem.models import Beneficiary, Centre, Membership, Role
 from kem.vault import key_cache
 from kem.vault.services import people_bulk_create
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 DEMO_PEOPLE = 300
 MONTHS = 18
@@ -175,7 +178,7 @@ def seed_demo_statistics(*, centre: Centre, key: str, users: dict[str, Any], see
     seed_statistics_demo(centre, users["frontdesk"])
 
 
-def seed_statistics_demo(centre: Centre, by: Any, *, size: int = DEMO_PEOPLE) -> int:
+def seed_statistics_demo(centre: Centre, by: User, *, size: int = DEMO_PEOPLE) -> int:
     """Add ``size`` made-up people to ``centre`` with activities over the last 18 months.
 
     ``by`` registers them (a front-desk officer of the centre). Returns how many people were
@@ -195,7 +198,7 @@ def seed_statistics_demo(centre: Centre, by: Any, *, size: int = DEMO_PEOPLE) ->
 
 
 def _people(
-    *, centre: Centre, by: Any, rng: random.Random, size: int, first_day: dt.date, today: dt.date
+    *, centre: Centre, by: User, rng: random.Random, size: int, first_day: dt.date, today: dt.date
 ) -> list[Beneficiary]:
     nationalities = [(code, spec[0]) for code, spec in NATIONALITIES.items()]
     places = MUNICIPALITIES.get(centre.municipality, [(centre.municipality, 1)])
@@ -240,7 +243,7 @@ def _people(
 
 
 def _activities(
-    *, centre: Centre, by: Any, people: list[Beneficiary], rng: random.Random, today: dt.date
+    *, centre: Centre, by: User, people: list[Beneficiary], rng: random.Random, today: dt.date
 ) -> None:
     # Imported here: kem must not import the counselling and referral apps at module level.
     from cases.models import (
@@ -345,7 +348,7 @@ def _activities(
 
 
 def _referral(
-    rng: random.Random, *, person: Beneficiary, centre: Centre, by: Any, services: list, today: dt.date
+    rng: random.Random, *, person: Beneficiary, centre: Centre, by: User, services: list, today: dt.date
 ):
     from referrals.models import Referral, ReferralStatus
 

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +23,9 @@ from reports.layout import side_by_side
 from reports.scope import scope_for
 from reports.writers import WRITERS
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def export_filename(request: ReportRequest, fmt: str) -> str:
     """A file name of the report and period only (nothing about a person or a user)."""
@@ -33,7 +36,7 @@ def export_filename(request: ReportRequest, fmt: str) -> str:
 
 
 @transaction.atomic
-def statistics_export_start(*, request: ReportRequest, fmt: str, by: Any) -> DownloadJob:
+def statistics_export_start(*, request: ReportRequest, fmt: str, by: User) -> DownloadJob:
     """Queue an export of ``request`` in ``fmt`` for ``by`` (the file is made in the background).
 
     What the background job would refuse is refused now instead: a user without statistics (403),

@@ -8,7 +8,7 @@ command) cannot skip it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -30,6 +30,10 @@ from cases.policy import (
     may_manage_benefit_services,
 )
 from kem.models import Beneficiary, Centre
+from kem.services.records import record_save
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # How far ahead an expiring identity document raises a reminder.
 REMINDER_WINDOW_DAYS = 30
@@ -51,20 +55,18 @@ DECIDED = (ApplicationStatus.GRANTED, ApplicationStatus.REJECTED)
 
 
 @transaction.atomic
-def benefit_service_create(*, code: str, name_el: str, name_en: str, by: Any) -> BenefitService:
+def benefit_service_create(*, code: str, name_el: str, name_en: str, by: User) -> BenefitService:
     """Add an administrative service to the network's list (managers only)."""
     if not may_manage_benefit_services(by):
         raise PermissionDenied
     service = BenefitService(code=code, name_el=name_el.strip(), name_en=name_en.strip(), active=True)
-    service.full_clean()
-    service._history_user = by
-    service.save()
+    record_save(service, by=by)
     return service
 
 
 @transaction.atomic
 def benefit_service_update(
-    *, service: BenefitService, name_el: str, name_en: str, active: bool, by: Any
+    *, service: BenefitService, name_el: str, name_en: str, active: bool, by: User
 ) -> BenefitService:
     """Rename a service or (de)activate it. Its code stays: reports and imports refer to it.
 
@@ -74,9 +76,7 @@ def benefit_service_update(
         raise PermissionDenied
     service = BenefitService.objects.select_for_update().get(pk=service.pk)
     service.name_el, service.name_en, service.active = name_el.strip(), name_en.strip(), active
-    service.full_clean()
-    service._history_user = by
-    service.save()
+    record_save(service, by=by)
     return service
 
 
@@ -89,7 +89,7 @@ def benefit_application_start(
     beneficiary: Beneficiary,
     centre: Centre,
     service: BenefitService,
-    by: Any,
+    by: User,
     case: Case | None = None,
     started_on: dt.date | None = None,
 ) -> BenefitApplication:
@@ -125,9 +125,7 @@ def benefit_application_start(
         started_on=started_on,
         recorded_by=by,
     )
-    application.full_clean()
-    application._history_user = by
-    application.save()
+    record_save(application, by=by)
     return application
 
 
@@ -138,7 +136,7 @@ def benefit_application_update(
     status: str,
     submitted_on: dt.date | None = None,
     decided_on: dt.date | None = None,
-    by: Any,
+    by: User,
 ) -> BenefitApplication:
     """Move an application on: started → submitted → granted | rejected.
 
@@ -163,9 +161,7 @@ def benefit_application_update(
     application.status = status
     application.submitted_on = submitted_on
     application.decided_on = decided_on if status in DECIDED else None
-    application.full_clean()
-    application._history_user = by
-    application.save()
+    record_save(application, by=by)
     return application
 
 
@@ -247,7 +243,7 @@ def document_reminders_refresh(*, today: dt.date | None = None) -> int:
 
 
 @transaction.atomic
-def document_reminder_handle(*, reminder: DocumentReminder, by: Any) -> DocumentReminder:
+def document_reminder_handle(*, reminder: DocumentReminder, by: User) -> DocumentReminder:
     """Mark a reminder handled (the person was told, the renewal is on its way)."""
     reminder = DocumentReminder.objects.select_for_update().get(pk=reminder.pk)
     if not may_handle_document_reminders(by, reminder.centre_id):
@@ -256,7 +252,5 @@ def document_reminder_handle(*, reminder: DocumentReminder, by: Any) -> Document
         raise ValidationError(_("Someone already marked this reminder handled."), code="already_handled")
     reminder.handled_at = timezone.now()
     reminder.handled_by = by
-    reminder.full_clean()
-    reminder._history_user = by
-    reminder.save()
+    record_save(reminder, by=by)
     return reminder

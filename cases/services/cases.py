@@ -8,7 +8,7 @@ confidential note are assigned as plaintext and sealed on save with the person's
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,6 +35,9 @@ from cases.models import (
 from kem.models import Beneficiary, Centre
 from kem.services.records import record_save
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 # Longest session one may schedule or log (a whole working day).
 MAX_SESSION_MINUTES = 480
 # Interpreter requests a session may still be linked to.
@@ -52,7 +55,7 @@ def _already_open() -> str:
 
 @transaction.atomic
 def case_open(
-    *, beneficiary: Beneficiary, centre: Centre, area: str, counsellor: Any, reason: str, by: Any
+    *, beneficiary: Beneficiary, centre: Centre, area: str, counsellor: Any, reason: str, by: User
 ) -> Case:
     """Open a case of ``beneficiary`` in ``area`` at ``centre``, held by ``counsellor``.
 
@@ -92,7 +95,7 @@ def case_open(
 
 
 @transaction.atomic
-def case_close(*, case: Case, reason: str, by: Any, closed_on: dt.date | None = None) -> Case:
+def case_close(*, case: Case, reason: str, by: User, closed_on: dt.date | None = None) -> Case:
     """Close ``case`` on ``closed_on`` (today by default) for ``reason``.
 
     A counsellor of the case's discipline or the manager closes it. Appointments still scheduled
@@ -133,7 +136,7 @@ def case_close(*, case: Case, reason: str, by: Any, closed_on: dt.date | None = 
 
 
 @transaction.atomic
-def case_reassign(*, case: Case, counsellor: Any, by: Any) -> Case:
+def case_reassign(*, case: Case, counsellor: Any, by: User) -> Case:
     """Give ``case`` to another counsellor of its discipline (the centre's manager only).
 
     Appointments already made stay with the counsellor who made them: they were agreed with them.
@@ -167,7 +170,7 @@ def session_schedule(
     starts_at: dt.datetime,
     duration_minutes: int,
     mode: str,
-    by: Any,
+    by: User,
     interpreter_request: InterpreterRequest | None = None,
 ) -> Session:
     """Make an appointment on ``case`` with its counsellor (status scheduled).
@@ -203,7 +206,7 @@ def session_log(
     starts_at: dt.datetime,
     duration_minutes: int,
     mode: str,
-    by: Any,
+    by: User,
     summary: str = "",
     confidential_note: str = "",
     follow_up_on: dt.date | None = None,
@@ -237,7 +240,7 @@ def session_log(
 
 @transaction.atomic
 def session_record(
-    *, session: Session, summary: str, confidential_note: str, follow_up_on: dt.date | None, by: Any
+    *, session: Session, summary: str, confidential_note: str, follow_up_on: dt.date | None, by: User
 ) -> Session:
     """Write what happened in a session (sealed) and mark it held.
 
@@ -261,7 +264,7 @@ def session_record(
 
 
 @transaction.atomic
-def session_mark(*, session: Session, status: str, by: Any) -> Session:
+def session_mark(*, session: Session, status: str, by: User) -> Session:
     """Mark an appointment cancelled or missed (no-show); only a scheduled one, and a no-show only
     once its time has come."""
     _check_may_keep(session.case, by, must_be_open=False)
@@ -289,7 +292,7 @@ def session_mark(*, session: Session, status: str, by: Any) -> Session:
 
 
 @transaction.atomic
-def outcome_record(*, case: Case, kind: str, achieved_on: dt.date, by: Any) -> EmploymentOutcome:
+def outcome_record(*, case: Case, kind: str, achieved_on: dt.date, by: User) -> EmploymentOutcome:
     """Record a result of employment counselling (a CV, a plan, a job…) on an employment case."""
     _check_may_keep(case, by, must_be_open=False)
     if case.area != ServiceArea.EMPLOYMENT:
@@ -331,14 +334,14 @@ def _check_counsellor(counsellor: Any, *, centre: Centre, area: str) -> None:
         )
 
 
-def _check_may_keep(case: Case, by: Any, *, must_be_open: bool = True) -> None:
+def _check_may_keep(case: Case, by: User, *, must_be_open: bool = True) -> None:
     if not policy.may_keep_case(by, centre_id=case.centre_id, discipline=case.discipline):
         raise PermissionDenied
     if must_be_open and not case.is_open:
         raise ValidationError(_("This case is closed."), code="case_closed")
 
 
-def _book(session: Session, *, interpreter_request: InterpreterRequest | None, by: Any) -> Session:
+def _book(session: Session, *, interpreter_request: InterpreterRequest | None, by: User) -> Session:
     """Check the time, the counsellor's diary and the interpreter request, then save."""
     if not 0 < (session.duration_minutes or 0) <= MAX_SESSION_MINUTES:
         raise ValidationError(
@@ -430,11 +433,12 @@ def _write_record(
 
 def _locked_status(session: Session) -> str:
     """The session's status as the database holds it, its row locked until the transaction ends."""
-    return Session.objects.select_for_update().values_list("status", flat=True).get(pk=session.pk)
+    status: str = Session.objects.select_for_update().values_list("status", flat=True).get(pk=session.pk)
+    return status
 
 
 def _locked_case(case: Case) -> Case:
-    locked = Case.objects.select_for_update(of=("self",)).select_related("centre").get(pk=case.pk)
+    locked: Case = Case.objects.select_for_update(of=("self",)).select_related("centre").get(pk=case.pk)
     # Keep what the caller already fetched (the person and their key) on the fresh copy.
     if Case.beneficiary.is_cached(case):
         locked.beneficiary = case.beneficiary

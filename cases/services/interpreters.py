@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,6 +36,9 @@ from cases.models import (
 from cases.policy import may_book_interpreters, may_manage_interpreters, may_manage_languages
 from kem.models import Beneficiary, Centre
 from kem.services.records import record_deactivate, record_save
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MIN_DURATION = 15
 MAX_DURATION = 8 * 60
@@ -71,7 +74,7 @@ def iso639_check(code: str) -> str:
     return code
 
 
-def _require_language_manager(by: Any) -> None:
+def _require_language_manager(by: User) -> None:
     if not may_manage_languages(by):
         raise PermissionDenied
 
@@ -91,7 +94,7 @@ def _check_language_unique(*, code: str, dialect: str, exclude: int | None = Non
 
 
 @transaction.atomic
-def language_create(*, code: str, dialect: str = "", name_el: str, name_en: str, by: Any) -> Language:
+def language_create(*, code: str, dialect: str = "", name_el: str, name_en: str, by: User) -> Language:
     """Add a language (and dialect) interpreters may be requested for; managers only."""
     _require_language_manager(by)
     code = iso639_check(code)
@@ -104,7 +107,7 @@ def language_create(*, code: str, dialect: str = "", name_el: str, name_en: str,
 
 @transaction.atomic
 def language_update(
-    *, language: Language, code: str, dialect: str = "", name_el: str, name_en: str, active: bool, by: Any
+    *, language: Language, code: str, dialect: str = "", name_el: str, name_en: str, active: bool, by: User
 ) -> Language:
     """Correct a language's code, dialect or names, or (re)activate it; managers only."""
     _require_language_manager(by)
@@ -120,7 +123,7 @@ def language_update(
 
 
 @transaction.atomic
-def language_deactivate(*, language: Language, by: Any) -> Language:
+def language_deactivate(*, language: Language, by: User) -> Language:
     """Take a language off the lists of new requests and interpreters; past requests keep it."""
     _require_language_manager(by)
     return record_deactivate(language, by=by, already_inactive=_("This language is already inactive."))
@@ -129,7 +132,7 @@ def language_deactivate(*, language: Language, by: Any) -> Language:
 # --- the interpreter pool ----------------------------------------------------------------------
 
 
-def _require_pool_manager(by: Any, centre_id: int) -> None:
+def _require_pool_manager(by: User, centre_id: int) -> None:
     if not may_manage_interpreters(by, centre_id):
         raise PermissionDenied
 
@@ -162,7 +165,7 @@ def interpreter_create(
     email: str = "",
     phone: str = "",
     availability: str = "",
-    by: Any,
+    by: User,
 ) -> Interpreter:
     """Add an interpreter to ``centre``'s pool (at least one language and one mode); its manager only."""
     _require_pool_manager(by, centre.pk)
@@ -197,7 +200,7 @@ def interpreter_update(
     phone: str = "",
     availability: str = "",
     active: bool = True,
-    by: Any,
+    by: User,
 ) -> Interpreter:
     """Change an interpreter's details, languages or modes, or (re)activate them.
 
@@ -220,7 +223,7 @@ def interpreter_update(
 
 
 @transaction.atomic
-def interpreter_deactivate(*, interpreter: Interpreter, by: Any) -> Interpreter:
+def interpreter_deactivate(*, interpreter: Interpreter, by: User) -> Interpreter:
     """Take an interpreter out of the pool: nobody can book them any more (bookings stay)."""
     _require_pool_manager(by, interpreter.centre_id)
     return record_deactivate(interpreter, by=by, already_inactive=_("This interpreter is already inactive."))
@@ -229,17 +232,18 @@ def interpreter_deactivate(*, interpreter: Interpreter, by: Any) -> Interpreter:
 # --- requests ----------------------------------------------------------------------------------
 
 
-def _require_booker(by: Any, centre_id: int) -> None:
+def _require_booker(by: User, centre_id: int) -> None:
     if not may_book_interpreters(by, centre_id):
         raise PermissionDenied
 
 
 def _locked_request(request: InterpreterRequest) -> InterpreterRequest:
-    return (
+    locked: InterpreterRequest = (
         InterpreterRequest.objects.select_for_update(of=("self",))
         .select_related("beneficiary__person_key", "language", "centre")
         .get(pk=request.pk)
     )
+    return locked
 
 
 def _request_errors(
@@ -323,7 +327,7 @@ def interpreter_request_create(
     gender_preference: str = GenderPreference.ANY,
     gender_reason: str = "",
     notes: str = "",
-    by: Any,
+    by: User,
     session: Session | None = None,
 ) -> InterpreterRequest:
     """Ask for an interpreter for a person of ``centre``, optionally for one of their appointments.
@@ -411,7 +415,9 @@ def _booking_errors(request: InterpreterRequest, interpreter: Interpreter) -> li
 
 
 @transaction.atomic
-def interpreter_book(*, request: InterpreterRequest, interpreter: Interpreter, by: Any) -> InterpreterRequest:
+def interpreter_book(
+    *, request: InterpreterRequest, interpreter: Interpreter, by: User
+) -> InterpreterRequest:
     """Book ``interpreter`` for a requested (or re-book a booked) request.
 
     Refused, with every reason that applies, when the interpreter is of another centre, inactive,
@@ -444,7 +450,7 @@ def interpreter_book(*, request: InterpreterRequest, interpreter: Interpreter, b
     return request
 
 
-def _finish(request: InterpreterRequest, *, status: str, by: Any) -> InterpreterRequest:
+def _finish(request: InterpreterRequest, *, status: str, by: User) -> InterpreterRequest:
     request = _locked_request(request)
     _require_booker(by, request.centre_id)
     if request.status != RequestStatus.BOOKED:
@@ -457,19 +463,19 @@ def _finish(request: InterpreterRequest, *, status: str, by: Any) -> Interpreter
 
 
 @transaction.atomic
-def interpreter_request_complete(*, request: InterpreterRequest, by: Any) -> InterpreterRequest:
+def interpreter_request_complete(*, request: InterpreterRequest, by: User) -> InterpreterRequest:
     """The interpreting took place (a booked request, once its time has come)."""
     return _finish(request, status=RequestStatus.COMPLETED, by=by)
 
 
 @transaction.atomic
-def interpreter_request_no_show(*, request: InterpreterRequest, by: Any) -> InterpreterRequest:
+def interpreter_request_no_show(*, request: InterpreterRequest, by: User) -> InterpreterRequest:
     """The appointment did not take place because someone did not come (booked, time come)."""
     return _finish(request, status=RequestStatus.NO_SHOW, by=by)
 
 
 @transaction.atomic
-def interpreter_request_cancel(*, request: InterpreterRequest, reason: str, by: Any) -> InterpreterRequest:
+def interpreter_request_cancel(*, request: InterpreterRequest, reason: str, by: User) -> InterpreterRequest:
     """Cancel a requested or booked request, saying why; a booked interpreter is freed."""
     request = _locked_request(request)
     _require_booker(by, request.centre_id)

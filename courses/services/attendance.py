@@ -10,7 +10,7 @@ operations by itself).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,6 +20,10 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from courses import policy
 from courses.models import Attendance, AttendanceMark, Enrolment, Lesson
+from kem.services.records import record_save
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Checked by the service itself (the roster query and the lesson lock), so full_clean() need not
 # query each row's foreign keys: that would cost three queries per learner.
@@ -54,7 +58,7 @@ def _check_sheet(lesson: Lesson, marks: dict[int, str]) -> None:
 
 
 @transaction.atomic
-def attendance_record(*, lesson: Lesson, marks: Mapping[int, str], by: Any) -> list[Attendance]:
+def attendance_record(*, lesson: Lesson, marks: Mapping[int, str], by: User) -> list[Attendance]:
     """Save the lesson's marks (enrolment id -> ``AttendanceMark``) and note who took the sheet.
 
     Raises ``PermissionDenied`` unless ``by`` may take this lesson's attendance now, and
@@ -96,8 +100,11 @@ def attendance_record(*, lesson: Lesson, marks: Mapping[int, str], by: Any) -> l
         bulk_update_with_history(changed, Attendance, ["mark", "recorded_at", "recorded_by"], default_user=by)
 
     lesson.attendance_taken_at, lesson.attendance_taken_by = now, by
-    lesson._history_user = by
-    lesson.full_clean(exclude=["course_class", "attendance_taken_by"])
-    lesson.save(update_fields=["attendance_taken_at", "attendance_taken_by"])
+    record_save(
+        lesson,
+        by=by,
+        exclude=["course_class", "attendance_taken_by"],
+        update_fields=["attendance_taken_at", "attendance_taken_by"],
+    )
     rows = {row.enrolment_id: row for row in (*existing.values(), *created)}
     return [rows[pk] for pk in sorted(rows)]

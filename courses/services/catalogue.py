@@ -7,13 +7,17 @@ and an inactive course takes no new classes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from courses.models import Course
 from courses.policy import may_edit_catalogue
+from kem.services.records import record_save
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # The course fields the services accept; anything else in ``data`` is ignored.
 COURSE_FIELDS = (
@@ -36,28 +40,24 @@ def _fill(course: Course, data: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def course_create(*, by: Any, data: dict[str, Any]) -> Course:
+def course_create(*, by: User, data: dict[str, Any]) -> Course:
     """Add a course to the catalogue (a manager). A language course has a CEFR level, a computer
     course a skill level; the attendance threshold defaults to 80%."""
     if not may_edit_catalogue(by):
         raise PermissionDenied
     course = Course()
     _fill(course, data)
-    course.full_clean()
-    course._history_user = by
-    course.save()
+    record_save(course, by=by)
     return course
 
 
 @transaction.atomic
-def course_update(*, course: Course, by: Any, data: dict[str, Any]) -> Course:
+def course_update(*, course: Course, by: User, data: dict[str, Any]) -> Course:
     """Change a course (a manager). A new threshold applies to certificates issued from now on;
     those already issued keep the figures they were issued with."""
     if not may_edit_catalogue(by):
         raise PermissionDenied
     course = Course.objects.select_for_update().get(pk=course.pk)
     _fill(course, data)
-    course.full_clean()
-    course._history_user = by
-    course.save()
+    record_save(course, by=by)
     return course

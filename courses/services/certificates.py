@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,6 +28,10 @@ from courses.selectors.certificates import printable_certificates
 from kem.models import Centre, DownloadJob
 from kem.services.access_log import Access, access_record_many, role_at
 from kem.services.downloads import new_file
+from kem.services.records import record_save
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 PRINT_ACTION = "courses.certificate.printed"
 
@@ -47,7 +51,7 @@ def _holder_names(enrolment: Enrolment) -> tuple[str, str]:
 
 
 @transaction.atomic
-def certificate_issue(*, enrolment: Enrolment, by: Any) -> Certificate:
+def certificate_issue(*, enrolment: Enrolment, by: User) -> Certificate:
     """Issue the certificate of a graduate, or return the one already issued.
 
     Raises ``PermissionDenied`` unless ``by`` teaches the class or manages its centre, and
@@ -79,20 +83,18 @@ def certificate_issue(*, enrolment: Enrolment, by: Any) -> Certificate:
         enrolment=enrolment,
         number=_next_number(course_class.centre_id, today.year),
         code=new_code(),
-        holder_name=holder_name,
-        holder_name_latin=holder_name_latin,
         hours_attended=figures.hours,
         attendance_percent=figures.percent,
         issued_on=today,
         issued_by=by,
     )
-    certificate._history_user = by
-    certificate.full_clean()
-    certificate.save()
+    # Sealed fields are set through their descriptors (the model's constructor takes them too).
+    certificate.holder_name, certificate.holder_name_latin = holder_name, holder_name_latin
+    record_save(certificate, by=by)
     return certificate
 
 
-def certificates_issue_for_class(*, course_class: CourseClass, by: Any) -> list[Certificate]:
+def certificates_issue_for_class(*, course_class: CourseClass, by: User) -> list[Certificate]:
     """Issue a certificate to every graduate of the class who has none yet; returns the new ones.
 
     Each is issued in its own transaction, so those issued stay issued if a later one fails;
@@ -110,16 +112,14 @@ def certificates_issue_for_class(*, course_class: CourseClass, by: Any) -> list[
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, by: Any) -> Certificate:
+def certificate_revoke(*, certificate: Certificate, by: User) -> Certificate:
     """Revoke a certificate issued in error (the centre's manager only); verification then says so."""
     if not policy.may_revoke_certificates(by, certificate.enrolment.course_class):
         raise PermissionDenied
     if certificate.revoked_at is not None:
         raise ValidationError(_("This certificate is already revoked."), code="already_revoked")
     certificate.revoked_at = timezone.now()
-    certificate._history_user = by
-    certificate.full_clean()
-    certificate.save(update_fields=["revoked_at"])
+    record_save(certificate, by=by, update_fields=["revoked_at"])
     return certificate
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -34,7 +34,10 @@ from courses.policy import may_manage_classes
 from courses.services.enrolment import enrolments_end_for_class, waitlist_promote
 from kem.models import Centre
 from kem.permissions import CentrePerm, forget_access, holders, users_with
-from kem.services.records import record_save
+from kem.services.records import record_save, set_history_user
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # A weekly meeting as the services take it: (weekday 0 = Monday, starts at, ends at).
 Slot = tuple[int, dt.time, dt.time]
@@ -56,7 +59,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 CLOSED_DAY_REASON = "courses.closed_day:{pk}"
 
 
-def _require_manager(by: Any, centre_id: int) -> None:
+def _require_manager(by: User, centre_id: int) -> None:
     if not may_manage_classes(by, centre_id):
         raise PermissionDenied
 
@@ -120,7 +123,7 @@ def _fill(course_class: CourseClass, data: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def class_create(*, centre: Centre, by: Any, data: dict[str, Any], slots: Sequence[Slot]) -> CourseClass:
+def class_create(*, centre: Centre, by: User, data: dict[str, Any], slots: Sequence[Slot]) -> CourseClass:
     """Open a new class of an active course at ``centre`` with its weekly schedule (a manager of
     the centre). It starts as planned: people may already be enrolled or put on its waiting list.
     Lessons come from :func:`courses.services.lessons.lessons_generate`."""
@@ -142,7 +145,7 @@ def class_create(*, centre: Centre, by: Any, data: dict[str, Any], slots: Sequen
 def class_update(
     *,
     course_class: CourseClass,
-    by: Any,
+    by: User,
     data: dict[str, Any],
     slots: Sequence[Slot] | None = None,
 ) -> CourseClass:
@@ -192,7 +195,7 @@ def class_update(
 
 
 @transaction.atomic
-def class_set_teachers(*, course_class: CourseClass, teachers: Iterable[Any], by: Any) -> CourseClass:
+def class_set_teachers(*, course_class: CourseClass, teachers: Iterable[Any], by: User) -> CourseClass:
     """Make ``teachers`` the class's teachers (a manager of its centre): each must teach at
     the class's centre (hold ``teach_classes`` there, ``not_a_teacher``). Those added get the object
     permission ``courses.teach_class`` on the class; those removed lose it."""
@@ -230,7 +233,7 @@ def teachers_at(*, centre: Centre) -> Any:
 
 
 @transaction.atomic
-def class_set_status(*, course_class: CourseClass, status: str, by: Any) -> CourseClass:
+def class_set_status(*, course_class: CourseClass, status: str, by: User) -> CourseClass:
     """Move a class along planned → open for enrolment → running → finished, or cancel it.
 
     Finishing lets the waiting list go. Cancelling lets everyone go (waiting and enrolled: a
@@ -269,7 +272,7 @@ def class_set_status(*, course_class: CourseClass, status: str, by: Any) -> Cour
 
 
 @transaction.atomic
-def closed_day_add(*, centre: Centre, date: dt.date, reason: str, by: Any) -> ClosedDay:
+def closed_day_add(*, centre: Centre, date: dt.date, reason: str, by: User) -> ClosedDay:
     """Close the centre on ``date`` (a manager): no lessons are generated on it, and the centre's
     scheduled lessons that day with no attendance yet are cancelled (their history names the closed
     day, so removing it brings them back). Refused if the day is already closed (``already_closed``)."""
@@ -291,7 +294,7 @@ def closed_day_add(*, centre: Centre, date: dt.date, reason: str, by: Any) -> Cl
 
 
 @transaction.atomic
-def closed_day_remove(*, closed_day: ClosedDay, by: Any) -> list[Lesson]:
+def closed_day_remove(*, closed_day: ClosedDay, by: User) -> list[Lesson]:
     """Open a closed day again (a manager): the lessons it cancelled, and that nobody changed since,
     are scheduled again. Returns those lessons."""
     _require_manager(by, closed_day.centre_id)
@@ -307,6 +310,6 @@ def closed_day_remove(*, closed_day: ClosedDay, by: Any) -> list[Lesson]:
         lesson.status, lesson.note = LessonStatus.SCHEDULED, ""
         record_save(lesson, by=by, reason="courses.closed_day.removed")
         restored.append(lesson)
-    closed_day._history_user = by
+    set_history_user(closed_day, by)
     closed_day.delete()
     return restored

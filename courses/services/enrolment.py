@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -35,6 +35,9 @@ from courses.policy import may_enrol
 from kem.models import Beneficiary
 from kem.selectors.beneficiaries import beneficiaries_visible_to
 from kem.services.records import record_save
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _lock_class(course_class: CourseClass) -> CourseClass:
@@ -87,12 +90,11 @@ def enrolment_refusal(*, course_class: CourseClass, beneficiary_id: Any) -> Vali
     of the same course, and not enrolled in a class whose weekly meetings overlap this one's.
     Two queries.
     """
-    others = (
+    others = list(
         Enrolment.objects.filter(beneficiary_id=beneficiary_id, status__in=ACTIVE_ENROLMENT)
         .exclude(course_class_id=course_class.pk)
         .select_related("course_class__course")
     )
-    others = list(others)
     same_course = [e for e in others if e.course_class.course_id == course_class.course_id]
     if same_course:
         return ValidationError(
@@ -147,7 +149,7 @@ def enrolment_create(
     *,
     course_class: CourseClass,
     beneficiary: Beneficiary,
-    by: Any,
+    by: User,
     placement_level: str = "",
     placement_source: str = "",
 ) -> Enrolment:
@@ -205,7 +207,7 @@ def enrolment_create(
 # --- leaving -----------------------------------------------------------------------------------
 
 
-def _locked_enrolment(enrolment: Enrolment, by: Any) -> tuple[CourseClass, Enrolment]:
+def _locked_enrolment(enrolment: Enrolment, by: User) -> tuple[CourseClass, Enrolment]:
     course_class = CourseClass.objects.only("centre_id").get(pk=enrolment.course_class_id)
     if not may_enrol(by, course_class.centre_id):
         raise PermissionDenied
@@ -214,7 +216,7 @@ def _locked_enrolment(enrolment: Enrolment, by: Any) -> tuple[CourseClass, Enrol
 
 
 @transaction.atomic
-def enrolment_withdraw(*, enrolment: Enrolment, by: Any, dropped: bool = False) -> Enrolment:
+def enrolment_withdraw(*, enrolment: Enrolment, by: User, dropped: bool = False) -> Enrolment:
     """End a person's place on a class: withdrawn (before or instead of attending) or, for an
     enrolled learner, dropped out. A freed seat goes at once to the first suitable person on the
     waiting list (:func:`waitlist_promote`)."""
@@ -240,7 +242,7 @@ def enrolment_withdraw(*, enrolment: Enrolment, by: Any, dropped: bool = False) 
 
 
 @transaction.atomic
-def waitlist_leave(*, enrolment: Enrolment, by: Any) -> Enrolment:
+def waitlist_leave(*, enrolment: Enrolment, by: User) -> Enrolment:
     """Take a waiting person off the waiting list (they no longer want the class); the people
     behind them move up."""
     _course_class, enrolment = _locked_enrolment(enrolment, by)
@@ -255,13 +257,13 @@ def waitlist_leave(*, enrolment: Enrolment, by: Any) -> Enrolment:
 
 
 @transaction.atomic
-def waitlist_promote(*, course_class: CourseClass, by: Any) -> list[Enrolment]:
+def waitlist_promote(*, course_class: CourseClass, by: User) -> list[Enrolment]:
     """Fill the class's free seats from its waiting list, in order, skipping anyone a refusal rule
     now stops (they keep their place). Returns the promoted enrolments."""
     return _promote(_lock_class(course_class), by=by)
 
 
-def _promote(course_class: CourseClass, *, by: Any) -> list[Enrolment]:
+def _promote(course_class: CourseClass, *, by: User) -> list[Enrolment]:
     """The promotion itself; the caller holds the class's row lock."""
     if not course_class.takes_enrolments:
         return []
@@ -289,7 +291,7 @@ def _promote(course_class: CourseClass, *, by: Any) -> list[Enrolment]:
 
 
 def enrolments_end_for_class(
-    *, course_class: CourseClass, by: Any, statuses: Iterable[str]
+    *, course_class: CourseClass, by: User, statuses: Iterable[str]
 ) -> list[Enrolment]:
     """Withdraw everyone of ``statuses`` from a class that is ending or cancelled (the caller holds
     the class's row lock and decides who goes)."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import holidays
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,9 +21,13 @@ from simple_history.utils import bulk_create_with_history
 
 from courses.models import ClassStatus, ClosedDay, CourseClass, Lesson, LessonStatus
 from courses.policy import may_manage_classes
+from kem.services.records import record_save
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
-def _require_manager(by: Any, centre_id: int) -> None:
+def _require_manager(by: User, centre_id: int) -> None:
     if not may_manage_classes(by, centre_id):
         raise PermissionDenied
 
@@ -30,10 +35,13 @@ def _require_manager(by: Any, centre_id: int) -> None:
 def greek_holidays(*years: int) -> holidays.HolidayBase:
     """Greek public holidays of ``years``, named in the page's language."""
     language = "en_US" if (get_language() or "el").startswith("en") else "el"
-    return holidays.Greece(years=sorted(set(years)), language=language)
+    calendar: holidays.HolidayBase = holidays.country_holidays(
+        "GR", years=sorted(set(years)), language=language
+    )
+    return calendar
 
 
-def _dates(start: dt.date, end: dt.date):
+def _dates(start: dt.date, end: dt.date) -> Iterator[dt.date]:
     day = start
     while day <= end:
         yield day
@@ -41,7 +49,7 @@ def _dates(start: dt.date, end: dt.date):
 
 
 @transaction.atomic
-def lessons_generate(*, course_class: CourseClass, by: Any) -> list[Lesson]:
+def lessons_generate(*, course_class: CourseClass, by: User) -> list[Lesson]:
     """Make the class's missing lessons: one per weekly meeting on every date from its start to
     its end, except public holidays and the centre's closed days. Existing lessons are kept (a
     moved lesson still stands for the date it was planned for). Returns the new lessons, made in
@@ -86,7 +94,8 @@ def lessons_generate(*, course_class: CourseClass, by: Any) -> list[Lesson]:
             new.append(lesson)
     if not new:
         return []
-    return bulk_create_with_history(new, Lesson, default_user=by)
+    created: list[Lesson] = bulk_create_with_history(new, Lesson, default_user=by)
+    return created
 
 
 def _locked(lesson: Lesson) -> Lesson:
@@ -137,7 +146,7 @@ def _date_errors(lesson: Lesson, date: dt.date, starts_at: dt.time, ends_at: dt.
 
 
 @transaction.atomic
-def lesson_move(*, lesson: Lesson, date: dt.date, starts_at: dt.time, ends_at: dt.time, by: Any) -> Lesson:
+def lesson_move(*, lesson: Lesson, date: dt.date, starts_at: dt.time, ends_at: dt.time, by: User) -> Lesson:
     """Move a lesson to another date or time (a manager). The first move keeps the date it was
     planned for in ``planned_date``. Refused on a public holiday (``holiday``) or closed day
     (``closed_day``), over another lesson of the class (``clash``), for a cancelled lesson or one
@@ -151,14 +160,12 @@ def lesson_move(*, lesson: Lesson, date: dt.date, starts_at: dt.time, ends_at: d
     if lesson.planned_date is None:
         lesson.planned_date = lesson.date
     lesson.date, lesson.starts_at, lesson.ends_at = date, starts_at, ends_at
-    lesson.full_clean()
-    lesson._history_user = by
-    lesson.save()
+    record_save(lesson, by=by)
     return lesson
 
 
 @transaction.atomic
-def lesson_cancel(*, lesson: Lesson, by: Any, note: str = "") -> Lesson:
+def lesson_cancel(*, lesson: Lesson, by: User, note: str = "") -> Lesson:
     """Cancel one lesson (a manager), with a note for the teacher and the learners' record. A lesson
     whose attendance was taken took place and cannot be cancelled."""
     _require_manager(by, lesson.course_class.centre_id)
@@ -168,7 +175,5 @@ def lesson_cancel(*, lesson: Lesson, by: Any, note: str = "") -> Lesson:
     _require_untouched(lesson)
     lesson.status = LessonStatus.CANCELLED
     lesson.note = (note or "").strip()
-    lesson.full_clean()
-    lesson._history_user = by
-    lesson.save()
+    record_save(lesson, by=by)
     return lesson

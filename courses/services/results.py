@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +21,10 @@ from django.utils.translation import gettext as _
 from courses import policy
 from courses.models import Certificate, ClassStatus, CourseClass, Enrolment, EnrolmentStatus
 from courses.selectors.attendance import attendance_figures
+from kem.services.records import record_save
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def class_has_ended(course_class: CourseClass, *, today: dt.date | None = None) -> bool:
@@ -56,7 +60,7 @@ def _passed(result: Mapping[str, Any], *, completed: bool, has_assessment: bool)
 
 @transaction.atomic
 def results_record(
-    *, course_class: CourseClass, results: Mapping[int, Mapping[str, Any]], by: Any
+    *, course_class: CourseClass, results: Mapping[int, Mapping[str, Any]], by: User
 ) -> list[Enrolment]:
     """Record each learner's result (enrolment id -> ``{"completed": bool, "passed": bool | None}``)
     and set their status: graduated if the result rule holds with their attendance, else completed.
@@ -103,8 +107,6 @@ def results_record(
         enrolment.status = EnrolmentStatus.GRADUATED if graduates else EnrolmentStatus.COMPLETED
         enrolment.result_recorded_at = now
         enrolment.ended_at = enrolment.ended_at or now
-        enrolment._history_user = by
-        enrolment.full_clean()
-        enrolment.save()
+        record_save(enrolment, by=by)
         changed.append(enrolment)
     return changed

@@ -8,7 +8,7 @@ expiry), record the officer's duplicate decisions and keep history with the acti
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +17,10 @@ from django.utils.translation import gettext as _
 from kem.models import Beneficiary, Centre, DuplicateDecision
 from kem.models.beneficiaries import PLAIN_FIELDS, SEALED_FIELDS
 from kem.selectors.beneficiaries import DuplicateCheck, beneficiary_duplicates
-from kem.services.records import record_save
+from kem.services.records import record_save, set_history_user
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Fields a registration or an edit may set; everything else is derived or set by other services.
 EDITABLE_FIELDS = (*SEALED_FIELDS, *PLAIN_FIELDS, "registration_date")
@@ -39,7 +42,7 @@ class DuplicateFound(ValidationError):
 def beneficiary_register(
     *,
     centre: Centre,
-    by: Any,
+    by: User,
     data: dict[str, Any],
     decisions: dict[str, str] | None = None,
     check_duplicates: bool = True,
@@ -61,7 +64,7 @@ def beneficiary_register(
         same = [c for c in check.similar if decisions.get(str(c.pk)) == DuplicateDecision.Decision.SAME]
         if check.same_id or undecided or same:
             raise DuplicateFound(check)
-    beneficiary._history_user = by
+    set_history_user(beneficiary, by)
     beneficiary.save()
     # Only decisions about people the check actually proposed are kept: a forged or stale id
     # in the form must not create a record about somebody else.
@@ -76,7 +79,7 @@ def beneficiary_register(
 
 
 @transaction.atomic
-def beneficiary_update(*, beneficiary: Beneficiary, by: Any, data: dict[str, Any]) -> Beneficiary:
+def beneficiary_update(*, beneficiary: Beneficiary, by: User, data: dict[str, Any]) -> Beneficiary:
     """Change a person's details; the history keeps the previous envelopes and who changed them."""
     beneficiary_fields_apply(beneficiary, data)
     return record_save(beneficiary, by=by, exclude=["person_key"])

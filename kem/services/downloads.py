@@ -13,7 +13,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +23,9 @@ from django.utils.translation import get_language
 from kem.models import DownloadJob, DownloadStatus
 from kem.models.downloads import downloads_dir
 from kem.registry import download_builder
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 Progress = Callable[[int], None]
 
@@ -46,7 +49,7 @@ def new_file(suffix: str) -> Iterator[tuple[str, IO[bytes]]]:
 
 
 def download_start(
-    *, kind: str, by: Any, centre: Any = None, params: dict[str, Any] | None = None
+    *, kind: str, by: User, centre: Any = None, params: dict[str, Any] | None = None
 ) -> DownloadJob:
     """Record a download and queue the task that makes it (after the transaction commits)."""
     from kem import tasks

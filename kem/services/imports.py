@@ -17,7 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,6 +30,7 @@ from kem.models import Beneficiary, Centre, ImportJob, ImportMapping, ImportMode
 from kem.selectors.beneficiaries import SIMILAR_MIN_TOKENS, beneficiary_duplicates
 from kem.services.beneficiaries import beneficiary_fields_apply as apply_fields
 from kem.services.beneficiaries import id_numbers_of
+from kem.services.records import set_history_user
 from kem.sheets import (
     FILE_LIFETIME_DAYS,
     delete_stored,
@@ -46,6 +47,9 @@ from kem.vault.normalise import id_canonical
 from kem.vault.search import Want, parse_query
 from kem.vault.services import people_bulk_create
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 ROW_LIMIT = 50_000
 BATCH_SIZE = 500
 PROGRESS_EVERY = 250
@@ -58,7 +62,7 @@ class ImportRefused(ValidationError):
 
 # --- the manager's steps -----------------------------------------------------------------------
 @transaction.atomic
-def import_upload(*, centre: Centre, by: Any, upload: Any, file_format: str, language: str) -> ImportJob:
+def import_upload(*, centre: Centre, by: User, upload: Any, file_format: str, language: str) -> ImportJob:
     """Keep an uploaded sheet in the private folder and start a job, with the centre's remembered
     mapping for the same headers (or a guess from their names) filled in."""
     stored_name = store_upload(upload.chunks(), file_format)
@@ -87,7 +91,7 @@ def import_upload(*, centre: Centre, by: Any, upload: Any, file_format: str, lan
 
 
 @transaction.atomic
-def import_map(*, job: ImportJob, by: Any, mapping: dict[str, str]) -> ImportJob:
+def import_map(*, job: ImportJob, by: User, mapping: dict[str, str]) -> ImportJob:
     """Set the job's column mapping, remember it for the centre, and queue the dry run."""
     if not job.can_map:
         raise ImportRefused(_("This import can no longer be changed."), code="not_mappable")
@@ -106,7 +110,7 @@ def import_map(*, job: ImportJob, by: Any, mapping: dict[str, str]) -> ImportJob
 
 
 @transaction.atomic
-def import_start(*, job: ImportJob, by: Any, mode: str) -> ImportJob:
+def import_start(*, job: ImportJob, by: User, mode: str) -> ImportJob:
     """Confirm a checked job in ``mode``; the import task does the rest."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if not job.can_run:
@@ -120,7 +124,7 @@ def import_start(*, job: ImportJob, by: Any, mode: str) -> ImportJob:
 
 
 @transaction.atomic
-def import_cancel(*, job: ImportJob, by: Any) -> ImportJob:
+def import_cancel(*, job: ImportJob, by: User) -> ImportJob:
     """Stop a job that has not started importing and delete its file."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if not job.can_cancel:
@@ -204,7 +208,10 @@ def examine(job: ImportJob, *, after_row: int = 0, progress_span: tuple[int, int
 
 
 def _data_rows(job: ImportJob, *, after_row: int) -> Iterator[tuple[int, list[Any]]]:
-    for number, cells in read_rows(job.file_path, job.file_format):
+    path = job.file_path
+    if path is None:
+        return
+    for number, cells in read_rows(path, job.file_format):
         if number == 1 or number <= after_row or is_blank(cells):
             continue
         yield number, cells
@@ -220,7 +227,7 @@ def _find_duplicates(job: ImportJob, rows: list[Row], column_of: dict[str, str])
     first_holder: dict[str, int] = {}
     identities: dict[int, dict[str, Any]] = {}
     for row in rows:
-        if not row.is_valid:
+        if not row.is_valid or row.data is None:
             continue
         identity = _identity(row.data)
         for kind, number in identity["id_numbers"].items():
@@ -333,12 +340,14 @@ def _labels(index_type: type) -> list[str]:
     return [blind.label(Beneficiary, i) for i in Beneficiary.vault_indexes if isinstance(i, index_type)]
 
 
-def _holders(digests: dict[tuple[str, str, str], int], *, version: int) -> dict[tuple[str, str, int], set]:
+def _holders(
+    digests: dict[tuple[str, str, str], int], *, version: int
+) -> dict[tuple[str, str, int], set[Any]]:
     """(label, kind, digest) -> person keys holding it, asked in a few large queries."""
     groups: dict[tuple[str, str], set[int]] = defaultdict(set)
     for (lab, kind, _term), value in digests.items():
         groups[(lab, kind)].add(value)
-    holders: dict[tuple[str, str, int], set] = defaultdict(set)
+    holders: dict[tuple[str, str, int], set[Any]] = defaultdict(set)
     for (lab, kind), values in groups.items():
         ordered = sorted(values)
         for start in range(0, len(ordered), DIGESTS_PER_QUERY):
@@ -423,7 +432,7 @@ def _build(job: ImportJob, rows: list[Row]) -> list[tuple[int, Beneficiary]]:
     people = []
     column_of = {f: h for h, f in job.mapping.items()}
     for row in rows:
-        if not row.is_valid:
+        if not row.is_valid or row.data is None:
             continue
         person = Beneficiary(registering_centre=job.centre, registered_by=job.created_by)
         apply_fields(person, row.data)
@@ -443,7 +452,7 @@ def _build(job: ImportJob, rows: list[Row]) -> list[tuple[int, Beneficiary]]:
                     for e in errors
                 ]
             continue
-        person._history_user = job.created_by
+        set_history_user(person, job.created_by)
         people.append((row.number, person))
     return people
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -30,10 +30,13 @@ from kem.permissions import CentrePerm, may
 from kem.selectors.people import Relation, person_relations
 from kem.services.access_log import access_record, role_at
 from kem.services.beneficiaries import id_numbers_of, next_expiry_of
-from kem.services.records import record_save
+from kem.services.records import record_save, set_history_user
 from kem.vault.fields import SealedField
 from kem.vault.models import SealedModel
 from kem.vault.normalise import id_canonical
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # --- consent -----------------------------------------------------------------------------------
 
@@ -77,7 +80,7 @@ def consent_record(
     given_on: dt.date,
     expires_on: dt.date | None = None,
     method: str,
-    by: Any,
+    by: User,
 ) -> Consent:
     """Record a consent the person gave (the model's rules: not in the future, expiry after the
     day it was given). A referral consent names its partner: an active organisation of the
@@ -99,16 +102,16 @@ def consent_record(
         consent.full_clean()
     except ValidationError as invalid:
         # Every mistake at once; ours, more precise about the partner, replace the model's.
-        errors = {**invalid.error_dict, **errors}
+        errors = {**invalid.error_dict, **errors}  # type: ignore[dict-item]  # lists of errors per field
     if errors:
         raise ValidationError(errors)
-    consent._history_user = by
+    set_history_user(consent, by)
     consent.save()
     return consent
 
 
 @transaction.atomic
-def consent_withdraw(*, consent: Consent, withdrawn_on: dt.date, by: Any) -> Consent:
+def consent_withdraw(*, consent: Consent, withdrawn_on: dt.date, by: User) -> Consent:
     """Mark a consent withdrawn from ``withdrawn_on``; the history keeps who recorded it."""
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_on is not None:
@@ -124,9 +127,7 @@ def consent_withdraw(*, consent: Consent, withdrawn_on: dt.date, by: Any) -> Con
             {"withdrawn_on": ValidationError(_("This date is in the future."), code="date_in_future")}
         )
     consent.withdrawn_on = withdrawn_on
-    consent.full_clean()
-    consent._history_user = by
-    consent.save()
+    record_save(consent, by=by)
     return consent
 
 
@@ -134,7 +135,7 @@ def consent_withdraw(*, consent: Consent, withdrawn_on: dt.date, by: Any) -> Con
 
 
 @transaction.atomic
-def household_link(*, head: Beneficiary, member: Beneficiary, relationship: str, by: Any) -> HouseholdMember:
+def household_link(*, head: Beneficiary, member: Beneficiary, relationship: str, by: User) -> HouseholdMember:
     """Add ``member`` to the household of ``head``.
 
     If ``head`` belongs to no household, one is created at their registering centre with them as
@@ -168,14 +169,12 @@ def household_link(*, head: Beneficiary, member: Beneficiary, relationship: str,
         )
     household = _household_of(head, by=by)
     link = HouseholdMember(household=household, beneficiary=member, relationship=relationship)
-    link.full_clean()
-    link._history_user = by
-    link.save()
+    record_save(link, by=by)
     return link
 
 
 @transaction.atomic
-def household_unlink(*, member: Beneficiary, by: Any) -> None:
+def household_unlink(*, member: Beneficiary, by: User) -> None:
     """Take ``member`` out of their household.
 
     The head leaves only once nobody else is in it; when the last other member leaves, the
@@ -207,21 +206,21 @@ def household_unlink(*, member: Beneficiary, by: Any) -> None:
         _delete(link.household, by=by)
 
 
-def _household_of(head: Beneficiary, *, by: Any) -> Household:
+def _household_of(head: Beneficiary, *, by: User) -> Household:
     link = HouseholdMember.objects.select_related("household").filter(beneficiary=head).first()
     if link is not None:
         return link.household
     household = Household(centre=head.registering_centre)
-    household._history_user = by
+    set_history_user(household, by)
     household.save()
     head_link = HouseholdMember(household=household, beneficiary=head, relationship=Relationship.HEAD)
-    head_link._history_user = by
+    set_history_user(head_link, by)
     head_link.save()
     return household
 
 
-def _delete(obj: models.Model, *, by: Any) -> None:
-    obj._history_user = by
+def _delete(obj: models.Model, *, by: User) -> None:
+    set_history_user(obj, by)
     obj.delete()
 
 
@@ -245,7 +244,7 @@ class MergeRefused(ValidationError):
 
 
 @transaction.atomic
-def beneficiary_merge(*, survivor: Beneficiary, duplicate: Beneficiary, by: Any) -> MergeRecord:
+def beneficiary_merge(*, survivor: Beneficiary, duplicate: Beneficiary, by: User) -> MergeRecord:
     """Make ``duplicate`` part of ``survivor``: two records of one person become one.
 
     Both rows are locked. Every record pointing at the duplicate moves to the survivor (see
@@ -294,7 +293,7 @@ def beneficiary_merge(*, survivor: Beneficiary, duplicate: Beneficiary, by: Any)
     return record
 
 
-def _check_mergeable(survivor: Beneficiary, duplicate: Beneficiary, *, by: Any) -> None:
+def _check_mergeable(survivor: Beneficiary, duplicate: Beneficiary, *, by: User) -> None:
     if survivor.pk == duplicate.pk:
         raise MergeRefused(_("A record cannot be merged with itself."), code="same_record")
     if survivor.merged_into_id or duplicate.merged_into_id:
@@ -315,7 +314,7 @@ def _move(
     survivor: Beneficiary,
     *,
     reseal: dict[tuple[type, Any], Any],
-    by: Any,
+    by: User,
     reason: str,
 ) -> int:
     """Point the duplicate's records of one relation at the survivor, one save each (history)."""
@@ -350,7 +349,7 @@ def _open_sealed_records_of(duplicate: Beneficiary) -> dict[tuple[type, Any], _O
     return opened
 
 
-def _reseal(opened: dict[tuple[type, Any], _Opened], survivor: Beneficiary, *, by: Any, reason: str) -> None:
+def _reseal(opened: dict[tuple[type, Any], _Opened], survivor: Beneficiary, *, by: User, reason: str) -> None:
     for item in opened.values():
         *parents, last = item.path.split(".")
         holder = item.obj

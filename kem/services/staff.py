@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -10,6 +12,10 @@ from guardian.shortcuts import assign_perm, remove_perm
 from kem.models import Centre, CentreUserObjectPermission, Membership
 from kem.permissions import forget_access
 from kem.roles import group_name, permissions_of
+from kem.services.records import set_history_user
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @transaction.atomic
@@ -22,7 +28,9 @@ def centre_create(*, name_el: str, name_en: str, municipality: str, address: str
 
 
 @transaction.atomic
-def membership_grant(*, centre: Centre, user, role: str, discipline: str = "", by=None) -> Membership:
+def membership_grant(
+    *, centre: Centre, user: User, role: str, discipline: str = "", by: User | None = None
+) -> Membership:
     """Give ``user`` a role at ``centre`` (reactivating a revoked one) and its permissions there."""
     membership = Membership.objects.filter(user=user, centre=centre, role=role).first()
     if membership is None:
@@ -34,18 +42,18 @@ def membership_grant(*, centre: Centre, user, role: str, discipline: str = "", b
     membership.active = True
     membership.full_clean()
     if by is not None:
-        membership._history_user = by
+        set_history_user(membership, by)
     membership.save()
     _sync_permissions(user=user, centre=centre, dropped=before - permissions_of(role, discipline))
     return membership
 
 
 @transaction.atomic
-def membership_revoke(*, membership: Membership, by=None) -> Membership:
+def membership_revoke(*, membership: Membership, by: User | None = None) -> Membership:
     """End a membership; the user keeps only what their other memberships there give."""
     membership.active = False
     if by is not None:
-        membership._history_user = by
+        set_history_user(membership, by)
     membership.save(update_fields=["active"])
     _sync_permissions(
         user=membership.user,
@@ -55,7 +63,7 @@ def membership_revoke(*, membership: Membership, by=None) -> Membership:
     return membership
 
 
-def _sync_permissions(*, user, centre: Centre, dropped: frozenset[str]) -> None:
+def _sync_permissions(*, user: User, centre: Centre, dropped: frozenset[str]) -> None:
     """Grant what the user's active memberships at ``centre`` give, and take back what ``dropped``
     held that no other membership there gives. A permission granted by hand in the admin and not
     part of a changed membership is left as it is. Role groups follow all memberships."""
@@ -81,8 +89,8 @@ def _sync_permissions(*, user, centre: Centre, dropped: frozenset[str]) -> None:
 
 @transaction.atomic
 def staff_account_create(
-    *, username: str, first_name: str, last_name: str, email: str, password: str, by=None
-):
+    *, username: str, first_name: str, last_name: str, email: str, password: str, by: User | None = None
+) -> User:
     """Create a staff login with a first password (the form has validated it)."""
     user_model = get_user_model()
     user = user_model(username=username, first_name=first_name, last_name=last_name, email=email)

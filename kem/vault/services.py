@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 
 from kem.vault import blind, crypto, keycache
@@ -27,14 +29,14 @@ def shred(person: VaultPerson) -> PersonKey:
 
 
 @transaction.atomic
-def people_bulk_create(people: list[VaultPerson], *, batch_size: int = 1000) -> list[VaultPerson]:
+def people_bulk_create(people: Sequence[VaultPerson], *, batch_size: int = 1000) -> list[VaultPerson]:
     """Insert many new people of one model at once (imports, benchmarks), keys and indexes included.
 
     ``bulk_create`` skips ``save()``, so this makes each person's key and blind-index entries
     itself. Rows are not validated and no history is written: callers do both if they need to.
     """
     if not people:
-        return people
+        return []
     keys = []
     for person in people:
         person_key = PersonKey()
@@ -45,4 +47,4 @@ def people_bulk_create(people: list[VaultPerson], *, batch_size: int = 1000) -> 
     model: type[VaultPerson] = type(people[0])
     model.objects.bulk_create(people, batch_size=batch_size)
     blind.index_people(people, keys=blind.index_keys())
-    return people
+    return list(people)

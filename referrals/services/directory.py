@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from kem.services.records import record_deactivate, record_save
 from partners.models import Organisation, PartnerService
 from referrals.policy import may_edit_directory
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # ISO 639-1 (two letters) or ISO 639-2/3 (three letters), lowercase.
 ISO_639_CODE = re.compile(r"^[a-z]{2,3}$")
@@ -37,7 +40,7 @@ ORGANISATION_FIELDS = (
 )
 
 
-def _require_editor(by: Any) -> None:
+def _require_editor(by: User) -> None:
     if not may_edit_directory(by):
         raise PermissionDenied
 
@@ -83,7 +86,7 @@ def organisation_create(
     phone: str = "",
     website: str = "",
     languages: Iterable[str] = (),
-    by: Any,
+    by: User,
 ) -> Organisation:
     """Add a partner organisation to the directory (active); managers only."""
     _require_editor(by)
@@ -108,7 +111,7 @@ def organisation_update(
     website: str = "",
     languages: Iterable[str] = (),
     active: bool = True,
-    by: Any,
+    by: User,
 ) -> Organisation:
     """Change a partner's details, or (re)activate it; managers only. Referrals already made keep
     pointing at it."""
@@ -121,7 +124,7 @@ def organisation_update(
 
 
 @transaction.atomic
-def organisation_deactivate(*, organisation: Organisation, by: Any) -> Organisation:
+def organisation_deactivate(*, organisation: Organisation, by: User) -> Organisation:
     """Take a partner off the directory's default list and out of new referrals and consents.
 
     Its services stay as they are (an inactive partner's services are not offered either), so
@@ -135,7 +138,7 @@ def organisation_deactivate(*, organisation: Organisation, by: Any) -> Organisat
 
 @transaction.atomic
 def partner_service_create(
-    *, organisation: Organisation, name_el: str, name_en: str, category: str, by: Any
+    *, organisation: Organisation, name_el: str, name_en: str, category: str, by: User
 ) -> PartnerService:
     """Add a service an organisation offers, in one category (its working area follows); managers
     only."""
@@ -149,7 +152,7 @@ def partner_service_create(
 
 @transaction.atomic
 def partner_service_update(
-    *, service: PartnerService, name_el: str, name_en: str, category: str, active: bool = True, by: Any
+    *, service: PartnerService, name_el: str, name_en: str, category: str, active: bool = True, by: User
 ) -> PartnerService:
     """Rename, recategorise, deactivate or reactivate a service; managers only. A service stays
     with its organisation; referrals already made keep pointing at it."""

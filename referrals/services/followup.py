@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from kem.services.records import set_history_user
 from referrals.models import Referral
 
 
@@ -29,7 +30,7 @@ def referrals_mark_overdue(*, today: dt.date | None = None) -> int:
     marked = 0
     for referral in due:
         referral.overdue_since = today
-        referral._history_user = None
+        set_history_user(referral, None)
         referral.save(update_fields=["overdue_since"])
         marked += 1
     return marked

@@ -9,7 +9,7 @@ checks, whoever calls it, that the user may record incoming referrals at that ce
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,20 +17,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kem.models import Beneficiary, Centre
+from kem.services.records import record_save
 from partners.models import Organisation
 from referrals.models import IncomingReferral, IncomingStatus
 from referrals.policy import may_record_incoming
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 # The order of the statuses: a referral only moves forward.
-STATUS_ORDER = [IncomingStatus.RECEIVED, IncomingStatus.IN_PROGRESS, IncomingStatus.CLOSED]
+STATUS_ORDER: list[str] = [IncomingStatus.RECEIVED, IncomingStatus.IN_PROGRESS, IncomingStatus.CLOSED]
 
 
-def _require_recorder(by: Any, centre_id: int) -> None:
+def _require_recorder(by: User, centre_id: int) -> None:
     if not may_record_incoming(by, centre_id):
         raise PermissionDenied
 
 
-def _errors(*, organisation: Organisation, received_on: dt.date, new_organisation: bool) -> dict:
+def _errors(
+    *, organisation: Organisation, received_on: dt.date, new_organisation: bool
+) -> dict[str, ValidationError]:
     errors: dict[str, ValidationError] = {}
     if new_organisation and not organisation.active:
         errors["organisation"] = ValidationError(
@@ -51,7 +57,7 @@ def incoming_referral_record(
     area: str,
     received_on: dt.date,
     notes: str = "",
-    by: Any,
+    by: User,
 ) -> IncomingReferral:
     """Record that ``organisation`` referred ``beneficiary`` (registered at ``centre``) to the
     centre for ``area``, on ``received_on`` (not in the future); status "received"."""
@@ -72,9 +78,7 @@ def incoming_referral_record(
         recorded_by=by,
     )
     incoming.notes = (notes or "").strip()
-    incoming.full_clean()
-    incoming._history_user = by
-    incoming.save()
+    record_save(incoming, by=by)
     return incoming
 
 
@@ -87,7 +91,7 @@ def incoming_referral_update(
     received_on: dt.date,
     notes: str = "",
     status: str,
-    by: Any,
+    by: User,
 ) -> IncomingReferral:
     """Correct an incoming referral or move it forward (received → being served → closed); a
     status never moves back. A partner since deactivated may stay, but not be newly chosen."""
@@ -112,7 +116,5 @@ def incoming_referral_update(
     incoming.organisation, incoming.area = organisation, area
     incoming.received_on, incoming.status = received_on, status
     incoming.notes = (notes or "").strip()
-    incoming.full_clean()
-    incoming._history_user = by
-    incoming.save()
+    record_save(incoming, by=by)
     return incoming

@@ -10,7 +10,7 @@ the service asked, the urgency and who to call at the centre. Never the reason n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -25,9 +25,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kem.services.access_log import access_record, role_at
+from kem.services.records import record_save
 from referrals.models import PartnerLink, Referral, ReferralStatus, default_link_lifetime
 from referrals.policy import may_refer
 from referrals.services.transitions import referral_transition
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 LINK_SALT = "referrals.partner-link.v1"
 # A link is sent (and re-sent) while the partner still has something to answer.
@@ -64,7 +68,8 @@ def link_token(link: PartnerLink) -> str:
 
 def link_url(link: PartnerLink) -> str:
     """The absolute address of the partner's page for ``link`` (``KEM_SITE_URL`` + path)."""
-    return settings.KEM_SITE_URL + reverse("partner-referral", kwargs={"token": link_token(link)})
+    site: str = settings.KEM_SITE_URL
+    return site + reverse("partner-referral", kwargs={"token": link_token(link)})
 
 
 def partner_link_resolve(token: str) -> PartnerLink:
@@ -93,21 +98,19 @@ def partner_link_resolve(token: str) -> PartnerLink:
 # --- sending and revoking ----------------------------------------------------------------------
 
 
-def _require_referrer(by: Any, referral: Referral) -> None:
+def _require_referrer(by: User, referral: Referral) -> None:
     if not may_refer(by, referral.centre_id):
         raise PermissionDenied
 
 
-def _revoke(link: PartnerLink, *, by: Any) -> None:
+def _revoke(link: PartnerLink, *, by: User) -> None:
     link.revoked_at = timezone.now()
     link.revoked_by = by if getattr(by, "is_authenticated", False) else None
-    link.full_clean()
-    link._history_user = by
-    link.save()
+    record_save(link, by=by)
 
 
 @transaction.atomic
-def partner_link_send(*, referral: Referral, by: Any) -> PartnerLink:
+def partner_link_send(*, referral: Referral, by: User) -> PartnerLink:
     """Revoke the referral's earlier links, make a fresh one and e-mail it to the partner.
 
     Used when the referral is sent and again to re-send a link (expired, lost, revoked). Refused
@@ -130,9 +133,7 @@ def partner_link_send(*, referral: Referral, by: Any) -> PartnerLink:
         _revoke(earlier, by=by)
     now = timezone.now()
     link = PartnerLink(referral=referral, created_at=now, expires_at=now + default_link_lifetime())
-    link.full_clean()
-    link._history_user = by
-    link.save()
+    record_save(link, by=by)
     partner_link_message(link).send()
     access_record(
         user=by,
@@ -146,7 +147,7 @@ def partner_link_send(*, referral: Referral, by: Any) -> PartnerLink:
 
 
 @transaction.atomic
-def partner_link_revoke(*, link: PartnerLink, by: Any) -> PartnerLink:
+def partner_link_revoke(*, link: PartnerLink, by: User) -> PartnerLink:
     """Stop ``link`` working at once (the partner then sees the generic "ask for a new link" page)."""
     _require_referrer(by, link.referral)
     if link.revoked_at is not None:

@@ -11,7 +11,7 @@ reason that is sealed, kept in the history and traced in the access log.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,25 +20,30 @@ from django.utils.translation import gettext as _
 
 from kem.models import Beneficiary, Centre, Consent, Membership
 from kem.services.access_log import access_record, role_at
+from kem.services.records import record_save
 from partners.models import PartnerService
 from referrals.models import Referral, ReferralStatus, Urgency
 from referrals.policy import may_override_consent, may_refer
 from referrals.services.transitions import referral_transition
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 OVERRIDE_ACTION = "referrals.referral.consent_overridden"
 
 
-def _require_referrer(by: Any, centre_id: int) -> None:
+def _require_referrer(by: User, centre_id: int) -> None:
     if not may_refer(by, centre_id):
         raise PermissionDenied
 
 
 def _locked(referral: Referral) -> Referral:
-    return (
+    locked: Referral = (
         Referral.objects.select_for_update(of=("self",))
         .select_related("beneficiary__person_key", "service__organisation", "centre")
         .get(pk=referral.pk)
     )
+    return locked
 
 
 def _draft_errors(
@@ -87,7 +92,7 @@ def referral_create(
     urgency: str = Urgency.ROUTINE,
     follow_up_on: dt.date | None = None,
     contact_person: Any,
-    by: Any,
+    by: User,
 ) -> Referral:
     """Draft a referral of a person of ``centre`` to an active partner service.
 
@@ -116,9 +121,7 @@ def referral_create(
         created_by=by,
     )
     referral.reason = reason.strip()
-    referral.full_clean()
-    referral._history_user = by
-    referral.save()
+    record_save(referral, by=by)
     return referral
 
 
@@ -131,7 +134,7 @@ def referral_update(
     urgency: str,
     follow_up_on: dt.date | None,
     contact_person: Any,
-    by: Any,
+    by: User,
 ) -> Referral:
     """Change a draft (service, reason, urgency, follow-up date, contact person); once sent, the
     partner has what was sent and the referral is no longer edited."""
@@ -155,9 +158,7 @@ def referral_update(
     referral.urgency = urgency
     referral.follow_up_on = follow_up_on
     referral.contact_person = contact_person
-    referral.full_clean()
-    referral._history_user = by
-    referral.save()
+    record_save(referral, by=by)
     return referral
 
 
@@ -173,7 +174,7 @@ def referral_consent(*, referral: Referral, on: dt.date | None = None) -> Consen
 
 
 @transaction.atomic
-def referral_send(*, referral: Referral, by: Any, override_reason: str = "") -> Referral:
+def referral_send(*, referral: Referral, by: User, override_reason: str = "") -> Referral:
     """Send a draft to the partner: the consent it rests on is stored with it, the referral
     becomes sent and the partner gets its signed link by e-mail.
 
@@ -207,7 +208,7 @@ def referral_send(*, referral: Referral, by: Any, override_reason: str = "") -> 
     return referral
 
 
-def _check_override(*, referral: Referral, by: Any, override_reason: str) -> None:
+def _check_override(*, referral: Referral, by: User, override_reason: str) -> None:
     organisation = referral.service.organisation.name
     if not may_override_consent(by, referral.centre_id):
         raise ValidationError(
@@ -234,21 +235,21 @@ def _check_override(*, referral: Referral, by: Any, override_reason: str) -> Non
 
 
 @transaction.atomic
-def referral_withdraw(*, referral: Referral, by: Any) -> Referral:
+def referral_withdraw(*, referral: Referral, by: User) -> Referral:
     """Withdraw a draft, sent or accepted referral (the person no longer needs it, or it was a
     mistake); a declined or completed one stays as it ended."""
     _require_referrer(by, referral.centre_id)
     withdrawn = referral_transition(referral=referral, to_status=ReferralStatus.WITHDRAWN, by=by)
     # The partner must not go on seeing a referral the centre took back: its links stop working.
     for link in referral.links.filter(revoked_at__isnull=True):  # one live link, as a rule
-        link.revoked_at, link.revoked_by, link._history_user = timezone.now(), by, by
-        link.save(update_fields=["revoked_at", "revoked_by"])
+        link.revoked_at, link.revoked_by = timezone.now(), by
+        record_save(link, by=by, update_fields=["revoked_at", "revoked_by"], validate=False)
     return withdrawn
 
 
 @transaction.atomic
 def referral_record_answer(
-    *, referral: Referral, accepted: bool, decline_reason: str = "", by: Any
+    *, referral: Referral, accepted: bool, decline_reason: str = "", by: User
 ) -> Referral:
     """Record the partner's answer given by phone: accepted, or declined with the partner's reason
     (sealed)."""
@@ -270,7 +271,7 @@ def referral_record_answer(
 
 
 @transaction.atomic
-def referral_record_outcome(*, referral: Referral, successful: bool, reason: str, by: Any) -> Referral:
+def referral_record_outcome(*, referral: Referral, successful: bool, reason: str, by: User) -> Referral:
     """Record how an accepted referral ended, as the partner told it: successful or not, and why
     (sealed)."""
     _require_referrer(by, referral.centre_id)

@@ -3,19 +3,23 @@ as a ``ReferralStep`` (who — a user or the partner through the link — and wh
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kem.services.records import record_save
 from referrals.models import Referral, ReferralStatus, ReferralStep
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @transaction.atomic
 def referral_transition(
-    *, referral: Referral, to_status: str, by: Any = None, by_partner: bool = False, **fields: Any
+    *, referral: Referral, to_status: str, by: User | None = None, by_partner: bool = False, **fields: Any
 ) -> Referral:
     """Move ``referral`` to ``to_status``, setting ``fields`` (e.g. ``decline_reason``) with it.
 
@@ -45,9 +49,7 @@ def referral_transition(
         referral.completed_at = now
     if to_status != ReferralStatus.SENT:
         referral.overdue_since = None
-    referral.full_clean(exclude=["consent", "service", "beneficiary", "centre"])
-    referral._history_user = by
-    referral.save()
+    record_save(referral, by=by, exclude=["consent", "service", "beneficiary", "centre"])
     ReferralStep.objects.create(
         referral=referral, from_status=from_status, to_status=to_status, at=now, by=by, by_partner=by_partner
     )
