@@ -74,6 +74,14 @@ def test_the_image_holds_every_app_and_runs_as_a_plain_user():
     assert "compile_catalogues" in dockerfile
 
 
+def test_the_image_installs_the_locked_dependencies_then_the_project_without_them():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    lock = re.search(r"^RUN pip install --no-cache-dir -r requirements/base\.txt$", dockerfile, re.MULTILINE)
+    project = re.search(r"^RUN pip install --no-cache-dir --no-deps \. ", dockerfile, re.MULTILINE)
+    assert lock and project and lock.start() < project.start()
+    assert "COPY requirements/base.txt ./requirements/base.txt" in dockerfile
+
+
 def pins(lock: str) -> dict[str, Version]:
     text = (ROOT / "requirements" / lock).read_text()
     return {
