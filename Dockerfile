@@ -21,7 +21,7 @@ COPY referrals ./referrals
 COPY locale ./locale
 COPY manage.py ./
 RUN pip install --no-cache-dir --no-deps . \
-    && python manage.py compile_catalogues \
+    && KEM_PROFILE=embedded python manage.py compile_catalogues \
     && mkdir -p /app/var/beat /app/var/media /app/var/static && chown -R kem /app/var
 
 USER kem

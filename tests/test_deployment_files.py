@@ -3,7 +3,10 @@ and the dependency locks that the image, ``make`` and CI install from."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -80,6 +83,31 @@ def test_the_image_installs_the_locked_dependencies_then_the_project_without_the
     project = re.search(r"^RUN pip install --no-cache-dir --no-deps \. ", dockerfile, re.MULTILINE)
     assert lock and project and lock.start() < project.start()
     assert "COPY requirements/base.txt ./requirements/base.txt" in dockerfile
+
+
+def test_the_image_compiles_the_catalogues_at_build_time_without_production_secrets(tmp_path):
+    """The build has no SECRET_KEY or database: the step must not need the production settings."""
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    image_env = dict(
+        re.findall(r"(\w+)=(\S+)", " ".join(re.findall(r"^ENV (.+)$", dockerfile, re.MULTILINE)))
+    )
+    step = re.search(r"&& ((?:\w+=\S+ )*)python manage\.py compile_catalogues", dockerfile)
+    assert image_env["KEM_PROFILE"] == "production" and step
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KEM_", "DJANGO_", "DATABASE_"))}
+    env.pop("SECRET_KEY", None)
+    env.update(image_env, KEM_VAR_DIR=str(tmp_path))
+    env.update(re.findall(r"(\w+)=(\S+)", step.group(1)))
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "compile_catalogues"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
 
 
 def pins(lock: str) -> dict[str, Version]:
