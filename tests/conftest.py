@@ -8,11 +8,19 @@ from django.utils.translation import trans_real
 
 from kem.models import Discipline, Role
 from tests.browser import browser, page  # noqa: F401 - the shared Chromium fixtures
+from tests.demo import demo, demo_snapshot  # noqa: F401 - the demo, built once per run
 from tests.factories import CentreFactory, staff
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 # A fixed, test-only vault root key, shared with the worker process of tests/worker.py.
 TEST_ROOT_KEY = "dGVzdC1vbmx5LXJvb3Qta2V5LWZvci10aGUtc3VpdGU="
+# In force for every test (the autouse fixtures below) and for the demo built once per run.
+TEST_SETTINGS = {
+    # PBKDF2's deliberate slowness protects real passwords; in tests it only costs minutes.
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "KEM_ROOT_KEY": TEST_ROOT_KEY,
+    "KEM_OLD_ROOT_KEYS": [],
+}
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -80,12 +88,6 @@ def dpo(make_staff, athens):
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # PBKDF2's deliberate slowness protects real passwords; in tests it only costs minutes.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _test_root_key(settings):
-    settings.KEM_ROOT_KEY = TEST_ROOT_KEY
-    settings.KEM_OLD_ROOT_KEYS = []
+def _test_settings(settings):
+    for name, value in TEST_SETTINGS.items():
+        setattr(settings, name, list(value) if isinstance(value, list) else value)
