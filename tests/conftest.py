@@ -37,6 +37,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         trans_real._default = None
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last (after pytest-django has put transactional tests after the others).
+
+    The browser fixture lifts Django's async-safety guard from the first browser test to the end
+    of the session (tests/browser.py); run last, no other test runs without the guard.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
 @pytest.fixture
 def athens(db):
     return CentreFactory(name_el="ΚΕΜ Αθήνας", name_en="KEM Athens", municipality="Αθήνα")
