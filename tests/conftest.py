@@ -25,6 +25,8 @@ TEST_SETTINGS = {
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Compile stale catalogues so that a bare ``pytest`` renders Greek like the site does."""
+    if hasattr(session.config, "workerinput"):
+        return  # a pytest-xdist worker: the main process compiled them before starting it
     compiled = False
     for po_path in LOCALE.glob("*/LC_MESSAGES/django.po"):
         mo_path = po_path.with_suffix(".mo")
