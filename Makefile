@@ -13,10 +13,13 @@ PORT   ?= 8000
 run: install setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## make test: install the test tools and run the whole suite on the embedded default (SQLite).
+## make test: install the test tools and run the whole suite on the embedded default (SQLite),
+## in one pytest-xdist process per core (TEST_WORKERS=0 runs it in this one process).
+TEST_WORKERS ?= auto
+
 test: install-dev
 	$(PY) manage.py compile_catalogues
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "KEM needs Python 3.11 or newer"'
