@@ -39,13 +39,24 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         trans_real._default = None
 
 
+# Markers of tests that need something an ordinary machine may lack (they skip without it).
+NEEDS = ("e2e", "worker", "postgres")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last (after pytest-django has put transactional tests after the others).
 
     The browser fixture lifts Django's async-safety guard from the first browser test to the end
     of the session (tests/browser.py); run last, no other test runs without the guard.
+
+    Each test also names those of its markers in NEEDS in the JUnit report (a "marker" property),
+    so that .ci/run can require that none of them was skipped in a stage that provides it.
     """
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+    for item in items:
+        for name in NEEDS:
+            if item.get_closest_marker(name):
+                item.user_properties.append(("marker", name))
 
 
 @pytest.fixture
