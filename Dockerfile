@@ -7,6 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 RUN useradd --system --uid 10001 --home /app kem
 
+# The locked dependencies first (exact versions, hashes checked), in a layer of their own that a
+# code change does not rebuild; then the project itself, without dependencies.
+COPY requirements/base.txt ./requirements/base.txt
+RUN pip install --no-cache-dir -r requirements/base.txt
+
 COPY pyproject.toml README.md ./
 COPY config ./config
 COPY kem ./kem
@@ -17,8 +22,8 @@ COPY referrals ./referrals
 COPY reports ./reports
 COPY locale ./locale
 COPY manage.py ./
-RUN pip install --no-cache-dir . \
-    && python manage.py compile_catalogues \
+RUN pip install --no-cache-dir --no-deps . \
+    && KEM_PROFILE=embedded python manage.py compile_catalogues \
     && mkdir -p /app/var/beat /app/var/media /app/var/static && chown -R kem /app/var
 
 USER kem

@@ -7,27 +7,54 @@ PY      = $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-dev setup lint ci clean
+.PHONY: run test install install-dev lock setup lint ci clean
 
 ## make run: install, migrate the embedded database, load the demo, compile messages, serve.
 run: install setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## make test: install the test tools and run the whole suite on the embedded default (SQLite).
+## make test: install the test tools and run the whole suite on the embedded default (SQLite),
+## in one pytest-xdist process per core (TEST_WORKERS=0 runs it in this one process).
+TEST_WORKERS ?= auto
+
 test: install-dev
 	$(PY) manage.py compile_catalogues
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "KEM needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-install: $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+# Dependencies come from the locks (exact versions and hashes), the project itself without them
+# (editable). A stamp in the venv remembers what was installed, so that `make test` and `make run`
+# reinstall only when a lock or pyproject.toml changed.
+install: $(VENV)/.installed-base
 
-install-dev: $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e ".[dev]"
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed-base: requirements/base.txt pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements/base.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@ $(VENV)/.installed-base
+
+## make lock: recompile the locks from pyproject.toml after changing a dependency there. Versions
+## already locked are kept; `make lock LOCK_FLAGS=--upgrade` moves everything to the newest allowed.
+## Universal (every platform and Python >= 3.11 in one file) and hashed, so plain pip installs them.
+UV_VERSION ?= 0.13.10
+LOCK_FLAGS ?=
+UV_COMPILE  = $(VENV)/bin/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
+              --generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS)
+
+lock: $(VENV)/bin/python
+	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV_COMPILE) -o requirements/base.txt
+	$(UV_COMPILE) --extra dev -c requirements/base.txt -o requirements/dev.txt
 
 setup:
 	$(PY) manage.py migrate --noinput

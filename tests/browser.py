@@ -34,8 +34,8 @@ def browser() -> Iterator:
     # Playwright's sync API runs an event loop in this thread while the browser lives; Django's
     # ORM calls from the test bodies are still synchronous, so the async-safety guard would trip
     # on a false alarm. The browser lives from the first browser test to the end of the session,
-    # so the guard is lifted for that long (CI runs the browser tests in a session of their own)
-    # and put back afterwards.
+    # so the guard is lifted for that long (the browser tests run last: tests/conftest.py) and put
+    # back afterwards.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright

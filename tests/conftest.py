@@ -4,19 +4,29 @@ from pathlib import Path
 
 import polib
 import pytest
-from django.utils.translation import trans_real
+from django.utils.translation.reloader import translation_file_changed
 
 from kem.models import Discipline, Role
 from tests.browser import browser, page  # noqa: F401 - the shared Chromium fixtures
+from tests.demo import demo, demo_snapshot  # noqa: F401 - the demo, built once per run
 from tests.factories import CentreFactory, staff
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 # A fixed, test-only vault root key, shared with the worker process of tests/worker.py.
 TEST_ROOT_KEY = "dGVzdC1vbmx5LXJvb3Qta2V5LWZvci10aGUtc3VpdGU="
+# In force for every test (the autouse fixtures below) and for the demo built once per run.
+TEST_SETTINGS = {
+    # PBKDF2's deliberate slowness protects real passwords; in tests it only costs minutes.
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "KEM_ROOT_KEY": TEST_ROOT_KEY,
+    "KEM_OLD_ROOT_KEYS": [],
+}
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Compile stale catalogues so that a bare ``pytest`` renders Greek like the site does."""
+    if hasattr(session.config, "workerinput"):
+        return  # a pytest-xdist worker: the main process compiled them before starting it
     compiled = False
     for po_path in LOCALE.glob("*/LC_MESSAGES/django.po"):
         mo_path = po_path.with_suffix(".mo")
@@ -24,9 +34,29 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
             compiled = True
     if compiled:
-        # Django may already have looked for (and cached the absence of) the catalogues.
-        trans_real._translations.clear()
-        trans_real._default = None
+        # Django (and Python's gettext under it) may already have read the old catalogues while
+        # the apps were set up: drop every cache of them, as Django's autoreloader does.
+        translation_file_changed(sender=None, file_path=mo_path)
+
+
+# Markers of tests that need something an ordinary machine may lack (they skip without it).
+NEEDS = ("e2e", "worker", "postgres")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last (after pytest-django has put transactional tests after the others).
+
+    The browser fixture lifts Django's async-safety guard from the first browser test to the end
+    of the session (tests/browser.py); run last, no other test runs without the guard.
+
+    Each test also names those of its markers in NEEDS in the JUnit report (a "marker" property),
+    so that .ci/run can require that none of them was skipped in a stage that provides it.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+    for item in items:
+        for name in NEEDS:
+            if item.get_closest_marker(name):
+                item.user_properties.append(("marker", name))
 
 
 @pytest.fixture
@@ -80,12 +110,6 @@ def dpo(make_staff, athens):
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # PBKDF2's deliberate slowness protects real passwords; in tests it only costs minutes.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _test_root_key(settings):
-    settings.KEM_ROOT_KEY = TEST_ROOT_KEY
-    settings.KEM_OLD_ROOT_KEYS = []
+def _test_settings(settings):
+    for name, value in TEST_SETTINGS.items():
+        setattr(settings, name, list(value) if isinstance(value, list) else value)

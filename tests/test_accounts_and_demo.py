@@ -43,11 +43,11 @@ def test_a_wrong_password_keeps_the_username_and_says_so(client, manager):
     assert 'role="alert"' in html
 
 
-def test_seed_demo_creates_two_centres_and_a_login_per_role_per_centre(settings):
-    settings.DEMO_MODE = True
-    out = io.StringIO()
+# The `demo` fixture is the database as one `seed_demo` on the migrated database left it, and what
+# that run printed (built once per test run, see tests/demo.py); a second run must change nothing.
 
-    call_command("seed_demo", stdout=out)
+
+def test_seed_demo_creates_two_centres_and_a_login_per_role_per_centre(demo):
     call_command("seed_demo", stdout=io.StringIO())  # idempotent
 
     assert Centre.objects.count() == len(CENTRES) == 2
@@ -56,18 +56,25 @@ def test_seed_demo_creates_two_centres_and_a_login_per_role_per_centre(settings)
     assert {m.role for m in Membership.objects.all()} == set(Role.values)
     frontdesk = users.get(username="frontdesk.athens")
     assert frontdesk.check_password(DEMO_PASSWORD)
-    assert "frontdesk.athens" in out.getvalue() and DEMO_PASSWORD in out.getvalue()
+    assert "frontdesk.athens" in demo.output and DEMO_PASSWORD in demo.output
 
 
-def test_the_demo_analyst_compares_both_centres(settings):
-    settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=io.StringIO())
-
+def test_the_demo_analyst_compares_both_centres(demo):
     analyst = get_user_model().objects.get(username="analyst.athens")
 
     assert {m.centre.name_en for m in Membership.objects.filter(user=analyst)} == {
         c["name_en"] for c in CENTRES
     }
+
+
+def test_the_demo_built_for_the_run_leaves_no_row_behind(demo_snapshot):
+    from kem.models import Beneficiary
+
+    # demo_snapshot has run seed_demo (now or earlier in this run); only `demo` puts it back.
+    assert "frontdesk.athens" in demo_snapshot.output
+    assert not Centre.objects.exists()
+    assert not get_user_model().objects.exists()
+    assert not Beneficiary.objects.exists()
 
 
 def test_seed_demo_refuses_outside_demo_mode(settings):
@@ -78,14 +85,12 @@ def test_seed_demo_refuses_outside_demo_mode(settings):
     assert not get_user_model().objects.exists()
 
 
-def test_seed_demo_registers_made_up_people_once_per_centre(settings):
+def test_seed_demo_registers_made_up_people_once_per_centre(demo):
     from kem.demo_people import PEOPLE
     from kem.models import Beneficiary
     from kem.vault.search import search_people
     from reports.demo import DEMO_PEOPLE
 
-    settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
 
     # The made-up people of the pages, plus the statistics demo's crowd (reports/demo.py).
@@ -95,13 +100,11 @@ def test_seed_demo_registers_made_up_people_once_per_centre(settings):
     assert [c.person.family_name_latin for c in found][:1] == ["Rahimi"]
 
 
-def test_seed_demo_gives_each_centre_interpreters_cases_and_sessions_once(settings, client):
+def test_seed_demo_gives_each_centre_interpreters_cases_and_sessions_once(demo, client):
     from cases.models import Case, Interpreter, Session, SessionStatus
     from kem.demo_people import PEOPLE
     from kem.models import Beneficiary
 
-    settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
 
     for centre in Centre.objects.all():

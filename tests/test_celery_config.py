@@ -43,7 +43,17 @@ def test_beat_removes_uploaded_sheets_hourly():
 
 
 @pytest.mark.parametrize(
-    "value", [42, uuid.uuid4(), str(uuid.uuid4()), "2026-11-22", dt.date(2026, 1, 1), None, [1, 2]]
+    "value",
+    # Fixed values: parallel workers (pytest-xdist) must collect the same test ids.
+    [
+        42,
+        uuid.UUID("5f0c8a8e-6d2b-4c1e-9a53-2f7b1d9e4c10"),
+        "0b6f3c2e-8a41-4d7e-b1c9-7e25d3a0f6b4",
+        "2026-11-22",
+        dt.date(2026, 1, 1),
+        None,
+        [1, 2],
+    ],
 )
 def test_keys_and_dates_are_accepted_as_task_arguments(value):
     check_task_arguments((value,), {})

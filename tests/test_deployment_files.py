@@ -1,12 +1,20 @@
-"""docker-compose.yml and the Dockerfile cannot be run here (no Docker engine), so their shape is tested."""
+"""docker-compose.yml and the Dockerfile cannot be run here (no Docker engine), so their shape is tested;
+and the dependency locks that the image, ``make`` and CI install from."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,3 +75,69 @@ def test_the_image_holds_every_app_and_runs_as_a_plain_user():
     assert "KEM_PROFILE=production" in dockerfile
     assert re.search(r"^USER kem$", dockerfile, re.MULTILINE)
     assert "compile_catalogues" in dockerfile
+
+
+def test_the_image_installs_the_locked_dependencies_then_the_project_without_them():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    lock = re.search(r"^RUN pip install --no-cache-dir -r requirements/base\.txt$", dockerfile, re.MULTILINE)
+    project = re.search(r"^RUN pip install --no-cache-dir --no-deps \. ", dockerfile, re.MULTILINE)
+    assert lock and project and lock.start() < project.start()
+    assert "COPY requirements/base.txt ./requirements/base.txt" in dockerfile
+
+
+def test_the_image_compiles_the_catalogues_at_build_time_without_production_secrets(tmp_path):
+    """The build has no SECRET_KEY or database: the step must not need the production settings."""
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    image_env = dict(
+        re.findall(r"(\w+)=(\S+)", " ".join(re.findall(r"^ENV (.+)$", dockerfile, re.MULTILINE)))
+    )
+    step = re.search(r"&& ((?:\w+=\S+ )*)python manage\.py compile_catalogues", dockerfile)
+    assert image_env["KEM_PROFILE"] == "production" and step
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KEM_", "DJANGO_", "DATABASE_"))}
+    env.pop("SECRET_KEY", None)
+    env.update(image_env, KEM_VAR_DIR=str(tmp_path))
+    env.update(re.findall(r"(\w+)=(\S+)", step.group(1)))
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "compile_catalogues"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+def pins(lock: str) -> dict[str, Version]:
+    text = (ROOT / "requirements" / lock).read_text()
+    return {
+        canonicalize_name(name): Version(version)
+        for name, version in re.findall(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)", text, re.MULTILINE)
+    }
+
+
+def declared(*extras: str) -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lines = list(project["dependencies"])
+    for extra in extras:
+        lines += project["optional-dependencies"][extra]
+    return [Requirement(line) for line in lines]
+
+
+@pytest.mark.parametrize(("lock", "extras"), [("base.txt", ()), ("dev.txt", ("dev",))])
+def test_the_locks_pin_every_declared_dependency_within_its_bounds(lock, extras):
+    """Fails when pyproject.toml changed without `make lock`."""
+    locked = pins(lock)
+    for requirement in declared(*extras):
+        name = canonicalize_name(requirement.name)
+        assert name in locked, f"{name} is not in requirements/{lock}: run make lock"
+        assert requirement.specifier.contains(locked[name], prereleases=True), (
+            f"requirements/{lock} pins {name}=={locked[name]}, outside {requirement.specifier}: run make lock"
+        )
+
+
+def test_the_dev_lock_holds_the_production_versions():
+    base, dev = pins("base.txt"), pins("dev.txt")
+    assert {name: dev.get(name) for name in base} == base

@@ -192,7 +192,13 @@ class SealedField(models.TextField):  # type: ignore[type-arg]
 
 
 class SealedTextField(SealedField):
-    def formfield(self, **kwargs: Any) -> forms.Field | None:
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> forms.Field | None:
+        if form_class is not None:
+            kwargs["form_class"] = form_class
+        if choices_form_class is not None:
+            kwargs["choices_form_class"] = choices_form_class
         return super().formfield(**{"widget": forms.Textarea, **kwargs})
 
 
@@ -204,9 +210,14 @@ class SealedCharField(SealedField):
         super().__init__(*args, **kwargs)
         self.validators.append(validators.MaxLengthValidator(max_length))
 
-    def formfield(self, **kwargs: Any) -> forms.Field | None:
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> forms.Field | None:
         return models.Field.formfield(
-            self, **{"form_class": forms.CharField, "max_length": self.max_length, **kwargs}
+            self,
+            form_class or forms.CharField,
+            choices_form_class,
+            **{"max_length": self.max_length, **kwargs},
         )
 
 
@@ -221,8 +232,10 @@ class SealedDateField(SealedField):
     def to_python(self, value: Any) -> Any:
         return models.DateField().to_python(value)
 
-    def formfield(self, **kwargs: Any) -> forms.Field | None:
-        return models.Field.formfield(self, **{"form_class": forms.DateField, **kwargs})
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> forms.Field | None:
+        return models.Field.formfield(self, form_class or forms.DateField, choices_form_class, **kwargs)
 
 
 class SealedJSONField(SealedField):
@@ -237,5 +250,7 @@ class SealedJSONField(SealedField):
     def snapshot(self, value: Any) -> Any:
         return self.encode(value)
 
-    def formfield(self, **kwargs: Any) -> forms.Field | None:
-        return models.Field.formfield(self, **{"form_class": forms.JSONField, **kwargs})
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> forms.Field | None:
+        return models.Field.formfield(self, form_class or forms.JSONField, choices_form_class, **kwargs)

@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.utils import timezone
 
 from cases.models import (
@@ -23,7 +22,6 @@ from cases.models import (
     Session,
     SessionStatus,
 )
-from cases.reference import seed_reference_data
 from kem.management.commands.seed_demo import DEMO_PASSWORD
 from kem.models import AccessEvent, Beneficiary
 
@@ -34,11 +32,8 @@ SUMMARY = "Πρώτη συνεδρία ψυχοκοινωνικής υποστή
 
 
 @pytest.fixture
-def setting(settings):
+def setting(demo):
     """The demo, a psychosocial case of the Athens psychologist, and a Farsi interpreter."""
-    settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    seed_reference_data()  # an earlier transactional test may have flushed the migration's rows
     users = get_user_model().objects
     psychologist = users.get(username="psychologist.athens")
     centre = psychologist.memberships.get().centre

@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from kem import services
 from kem.demo_people import amka_for
@@ -22,10 +21,8 @@ NEW_AMKA = amka_for(dt.date(1990, 7, 15), 8765)
 
 
 @pytest.fixture
-def existing(settings):
+def existing(demo):
     """The demo, plus Samir Nouri, registered earlier in Latin script only."""
-    settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     officer = get_user_model().objects.get(username="frontdesk.athens")
     centre = officer.memberships.get().centre
     return services.beneficiary_register(

@@ -10,13 +10,11 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.management import call_command
 from django.utils import timezone
 
 from kem.management.commands.seed_demo import DEMO_PASSWORD
 from kem.models import Beneficiary, Consent, ConsentMethod, ConsentPurpose
 from partners.models import PartnerService, WorkingArea
-from partners.reference import seed_directory
 from referrals.models import PartnerLink, Referral, ReferralStatus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -25,12 +23,9 @@ REASON = "Μένει σε ακατάλληλο χώρο με δύο ανήλικ
 
 
 @pytest.fixture
-def setting(settings, live_server):
+def setting(demo, settings, live_server):
     """The demo and directory, a person with a referral consent for a housing partner."""
-    settings.DEMO_MODE = True
     settings.KEM_SITE_URL = live_server.url  # the e-mailed link must reach this test server
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    seed_directory()  # an earlier transactional test may have flushed the migration's rows
     officer = get_user_model().objects.get(username="frontdesk.athens")
     centre = officer.memberships.get().centre
     person = Beneficiary.objects.filter(registering_centre=centre).order_by("created_at").first()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from kem.management.commands.seed_demo import DEMO_PASSWORD, ROLES
 from kem.models import Role
@@ -26,12 +25,6 @@ ENGLISH_HEADINGS = {
     Role.ANALYST: "Network statistics",
     Role.DPO: "Data protection",
 }
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 @pytest.mark.parametrize(("username", "role"), [(f"{part}.athens", role) for part, role, _d in ROLES])

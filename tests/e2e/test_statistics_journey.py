@@ -5,7 +5,6 @@ downloads it, and the file opens with the suppressed cells marked with the label
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -15,14 +14,8 @@ from kem.models import DownloadJob, DownloadStatus
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo(settings):
-    """The demo, statistics data included (a few hundred people per centre over 18 months)."""
-    settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-
-
 def test_a_manager_exports_a_breakdown_from_the_dashboard(page, demo, tmp_path):
+    # The demo holds statistics data: a few hundred people per centre over 18 months.
     last_year = timezone.localdate().year - 1
     page.goto("/accounts/login/")
     page.fill("#id_username", "manager.athens")
