@@ -255,7 +255,7 @@ def test_who_sees_no_cases_gets_404_on_a_case(who, request, client, case):
 
 
 def test_a_network_analyst_gets_403_on_a_case(client, analyst, case):
-    # Issue 8: an analyst sees aggregates only and is refused every person page outright
+    # An analyst sees aggregates only and is refused every person page outright
     # (tests/statistics/test_analyst_isolation.py checks every such page).
     assert login(client, analyst).get(case.get_absolute_url()).status_code == 403
 

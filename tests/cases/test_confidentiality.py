@@ -73,7 +73,7 @@ def test_the_case_page(role, part, visible, request, client, session):
     response = client.get(session.case.get_absolute_url())
 
     if not MATRIX[role]:
-        # A network analyst is refused every person page outright (issue 8); others get 404.
+        # A network analyst is refused every person page outright; others get 404.
         assert response.status_code == (403 if role == "analyst" else 404)
         assert not visible
         return

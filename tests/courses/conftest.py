@@ -117,7 +117,7 @@ def course_class(make_class, teacher):
     return make_class(teacher=teacher)
 
 
-# --- engineer B: lessons, enrolled learners, attendance -------------------------------------------
+# --- lessons, enrolled learners, attendance ------------------------------------------------------
 # Made on the models directly, so that the attendance, results and certificate tests do not depend
 # on the enrolment and lesson-generation services.
 
@@ -177,7 +177,7 @@ def amina(person, course_class, enrol_in):
     return enrol_in(course_class, person)
 
 
-# --- engineer A: enrolment through the service, weekly schedules ---------------------------------
+# --- enrolment through the service, weekly schedules ---------------------------------------------
 
 
 @pytest.fixture

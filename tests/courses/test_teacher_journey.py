@@ -1,4 +1,4 @@
-"""Issue 7's browser journey on a 768×1024 tablet: a teacher opens today's lesson, marks two
+"""The teacher's browser journey on a 768×1024 tablet: a teacher opens today's lesson, marks two
 learners absent and one late and saves; when the class has ended marks the results and downloads
 a learner's certificate; the public verification page confirms its code and rejects a wrong one.
 """

@@ -1,7 +1,5 @@
 """Fixtures of the statistics tests: staff, people with known categories, and activities made
 directly on the models (so a known cohort's figures can be worked out by hand).
-
-Sections are marked by engineer; append new fixtures at the end in a block of your own.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-# --- engineer C: people and activities ------------------------------------------------------
+# --- people and activities -------------------------------------------------------------------
 from cases.models import (
     BenefitService,
     Case,
@@ -284,6 +282,3 @@ def employment_outcome(counsellor):
         return EmploymentOutcome.objects.create(case=case, kind=kind, achieved_on=day, recorded_by=counsellor)
 
     return make
-
-
-# --- end of engineer C's block ---------------------------------------------------------------
