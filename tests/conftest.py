@@ -4,6 +4,8 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 from django.utils.translation.reloader import translation_file_changed
 
 from kem.models import Discipline, Role
@@ -113,3 +115,12 @@ def dpo(make_staff, athens):
 def _test_settings(settings):
     for name, value in TEST_SETTINGS.items():
         setattr(settings, name, list(value) if isinstance(value, list) else value)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's default language (Greek), whatever the one before it
+    activated (a request with the language cookie leaves its language active in the thread)."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
