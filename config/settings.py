@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_countries",
     "partners",
+    "kem.vault",
     "kem",
     "cases",
     "courses",

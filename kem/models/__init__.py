@@ -7,9 +7,8 @@
 - :mod:`kem.models.downloads`: files made in the background for the person who asked;
 - :mod:`kem.models.access_log`: the append-only record of every look at personal data.
 
-The vault's own tables (person keys, index keys, blind-index entries) are defined by the vault,
-a layer below the registry (:mod:`kem.vault.models`), and imported here so that they belong to
-this app.
+The vault's own tables (person keys, index keys, blind-index entries) belong to the vault, an app
+of its own below the registry (:mod:`kem.vault.models`, app label ``vault``).
 """
 
 from kem.models.access_log import AccessEvent, AccessEventQuerySet, AccessLogIsAppendOnly, RevealReason
@@ -38,7 +37,6 @@ from kem.models.people import (
     MergeRecord,
     Relationship,
 )
-from kem.vault.models import BlindIndexEntry, IndexKey, PersonKey, VaultPerson
 
 __all__ = [
     "AccessEvent",
@@ -47,7 +45,6 @@ __all__ = [
     "Beneficiary",
     "BeneficiaryManager",
     "BeneficiaryQuerySet",
-    "BlindIndexEntry",
     "Centre",
     "CentreGroupObjectPermission",
     "CentrePerm",
@@ -68,13 +65,10 @@ __all__ = [
     "ImportMapping",
     "ImportMode",
     "ImportStatus",
-    "IndexKey",
     "Membership",
     "MembershipQuerySet",
     "MergeRecord",
-    "PersonKey",
     "Relationship",
     "RevealReason",
     "Role",
-    "VaultPerson",
 ]

@@ -1,6 +1,6 @@
 """Key material and blind indexes of the vault, and the abstract bases for models with sealed fields.
 
-Imported by the ``kem.models`` package, so these models belong to the ``kem`` app. None of
+The tables of the vault app (label ``vault``, tables ``kem_vault_*``). None of
 them has history: a historical copy of a wrapped key would survive shredding.
 """
 
