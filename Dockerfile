@@ -28,5 +28,6 @@ RUN pip install --no-cache-dir --no-deps . \
 
 USER kem
 EXPOSE 8000
-# collectstatic needs no secrets beyond a syntactically complete production environment.
-CMD ["sh", "-c", "python manage.py collectstatic --noinput && gunicorn config.wsgi --bind 0.0.0.0:8000 --workers 3 --access-logfile -"]
+# collectstatic needs no secrets beyond a syntactically complete production environment; CI runs
+# this same script (its production-start stage).
+CMD ["config/start-web"]

@@ -8,11 +8,13 @@ else at enqueue time, so a mistake fails in the test suite rather than leaking i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import uuid
 
 from celery import Celery, Task
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -56,3 +58,20 @@ class KemTask(Task):
 app = Celery("kem", task_cls=KemTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _refuse_to_work_without_the_root_key(**_kwargs: object) -> None:
+    """A worker started with a root key that does not open the vault stops at once, saying why.
+
+    Celery logs and swallows exceptions from signal handlers, so the refusal is an exit.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.health import refuse_to_serve_without_the_root_key
+
+    try:
+        refuse_to_serve_without_the_root_key()
+    except ImproperlyConfigured as exc:
+        logging.getLogger(__name__).critical("%s", exc)
+        raise SystemExit(3) from None

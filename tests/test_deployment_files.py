@@ -41,7 +41,7 @@ def test_data_lives_in_named_volumes(compose):
 @pytest.mark.parametrize(
     ("service", "expected"),
     [
-        ("web", "gunicorn config.wsgi"),
+        ("web", "config/start-web"),
         ("worker", "celery -A config worker"),
         ("beat", "celery -A config beat"),
         ("migrate", "manage.py migrate"),
@@ -141,3 +141,13 @@ def test_the_locks_pin_every_declared_dependency_within_its_bounds(lock, extras)
 def test_the_dev_lock_holds_the_production_versions():
     base, dev = pins("base.txt"), pins("dev.txt")
     assert {name: dev.get(name) for name in base} == base
+
+
+def test_the_image_and_compose_start_the_web_app_with_the_script_ci_runs(compose):
+    """One start command: the image's CMD, compose's web service and .ci/run's production stage."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'CMD ["config/start-web"]' in dockerfile
+    assert compose["services"]["web"]["command"] == ["config/start-web"]
+    script = (ROOT / "config" / "start-web").read_text()
+    assert "collectstatic --noinput" in script and "gunicorn config.wsgi" in script
+    assert "config/start-web" in (ROOT / ".ci" / "run").read_text()
