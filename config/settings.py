@@ -47,7 +47,8 @@ else:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin, behind the second factor (kem.second_factor.KemAdminSite).
+    "kem.apps.KemAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +64,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "django_countries",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "partners",
     "kem.vault",
     "kem",
@@ -82,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which device verified this session, then: no page until the second factor is passed.
+    "django_otp.middleware.OTPMiddleware",
+    "kem.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -140,6 +147,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_RAISE_403 = False
+# Second factor (kem/second_factor.py, docs/SECURITY.md): TOTP apps show this issuer name; a
+# wrong code doubles the wait before the next try (1, 2, 4 … s, django-otp's throttling).
+OTP_TOTP_ISSUER = "KEM"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Changing the password or the second factor asks for the password (and a code) again, unless
+# the person gave them within this many seconds.
+KEM_REAUTH_SECONDS = env.int("KEM_REAUTH_SECONDS", 300, minimum=0)
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous people see nothing
 
 # --- Language -------------------------------------------------------------------------------

@@ -1,9 +1,18 @@
+import django.contrib.admin.apps as admin_apps
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
+class KemAdminConfig(admin_apps.AdminConfig):
+    """The Django admin, served by a site that lets in only sessions verified by a second factor."""
+
+    default = False
+    default_site = "kem.second_factor.KemAdminSite"
+
+
 class KemConfig(AppConfig):
+    default = True
     name = "kem"
     verbose_name = _("Migrant Integration Centre")
     default_auto_field = "django.db.models.BigAutoField"
@@ -31,5 +40,11 @@ class KemConfig(AppConfig):
             people.merge_timeline,
         ):
             register_timeline_source(source)
+        # A password log-in counts as a fresh authentication (kem/second_factor.py).
+        from django.contrib.auth.signals import user_logged_in
+
+        from kem.second_factor import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="kem-reauth-at-login")
         # Role groups and their model permissions follow the code, not hand edits in the admin.
         post_migrate.connect(sync_role_groups, sender=self)

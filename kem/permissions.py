@@ -25,7 +25,7 @@ from django.http import Http404
 
 from kem.models import Centre, CentreGroupObjectPermission, CentreUserObjectPermission
 from kem.models.centres import VIEW_CENTRE, CentrePerm
-from kem.roles import roles_held
+from kem.roles import SECOND_FACTOR_PERMISSIONS, SECOND_FACTOR_ROLES, roles_held
 
 _ACCESS_ATTR = "_kem_access"
 _OBJECT_PERMS_ATTR = "_kem_object_perms"
@@ -42,6 +42,7 @@ __all__ = [
     "may",
     "may_anywhere",
     "may_on",
+    "needs_second_factor",
     "users_with",
     "visible_centres",
 ]
@@ -105,6 +106,22 @@ def _load(user: Any) -> dict[int, frozenset[str]]:
     for centre_id, codename in rows:
         perms.setdefault(centre_id, set()).add(codename)
     return {centre_id: frozenset(codenames) for centre_id, codenames in perms.items()}
+
+
+def needs_second_factor(user: Any) -> bool:
+    """Whether ``user`` must pass a second factor after the password to reach any page.
+
+    Superusers (the admin), and whoever is a manager or a data-protection officer anywhere, or
+    holds one of those roles' defining permissions by hand; for everyone else it is optional.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    access = access_for(user)
+    return bool(access.roles & SECOND_FACTOR_ROLES) or any(
+        access.anywhere(perm) for perm in SECOND_FACTOR_PERMISSIONS
+    )
 
 
 def forget_access(user: Any) -> None:

@@ -94,6 +94,15 @@ GROUP_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DPO: frozenset({"kem.view_centre"}),
 }
 
+# Roles whose holders must log in with a second factor (TOTP or a recovery code): they reach the
+# whole centre's data, its staff, or the access log. Everyone else may enrol if they wish.
+SECOND_FACTOR_ROLES: frozenset[str] = frozenset({Role.MANAGER, Role.DPO})
+# The permissions that make those roles what they are: holding one of them anywhere (by a
+# membership or by hand in the admin) requires the second factor too.
+SECOND_FACTOR_PERMISSIONS: frozenset[str] = frozenset(
+    {CentrePerm.MANAGE, CentrePerm.MANAGE_STAFF, CentrePerm.REVIEW_ACCESS_LOG}
+)
+
 # The order roles are shown in (home panels, the access log's role column).
 ROLE_ORDER: tuple[str, ...] = tuple(Role.values)
 

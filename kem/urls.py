@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kem.views import access_log, beneficiaries, downloads, imports, people
+from kem.views import access_log, account, beneficiaries, downloads, imports, people
 from kem.views import staff as views
 
 urlpatterns = [
@@ -19,4 +19,5 @@ urlpatterns = [
     *access_log.urlpatterns,
     *imports.urlpatterns,
     *downloads.urlpatterns,
+    *account.urlpatterns,
 ]

@@ -10,7 +10,9 @@ from django.db import transaction
 from kem import services
 from kem.demo_people import demo_people
 from kem.models import Beneficiary, Centre, Discipline, Role
+from kem.permissions import needs_second_factor
 from kem.registry import demo_seeders
+from kem.services import second_factor
 from kem.vault import key_cache
 
 DEMO_PASSWORD = "kem-demo-2026"  # noqa: S105 - demo mode only, printed for the person trying it
@@ -59,6 +61,11 @@ class Command(BaseCommand):
         width = max(len(r[0]) for r in rows)
         for username, centre, role in rows:
             self.stdout.write(f"  {username.ljust(width)}  {role} @ {centre}")
+        self.stdout.write(
+            "Managers, data-protection officers and admin also need a code (two-factor log-in): the "
+            "demo shows it on the code page, or add this secret to an authenticator app: "
+            + second_factor.demo_secret_base32()
+        )
 
     @transaction.atomic
     def _seed(self) -> list[tuple[str, str, str]]:
@@ -107,6 +114,10 @@ class Command(BaseCommand):
         admin.set_password(DEMO_PASSWORD)
         admin.save()
         rows.append(("admin", "—", "superuser (Django admin)"))
+        # Those who must log in with a second factor are enrolled with the demo's one known secret.
+        for user in user_model.objects.filter(username__in=[r[0] for r in rows]):
+            if needs_second_factor(user):
+                second_factor.demo_enrol(user)
         return rows
 
     def _seed_people(self, *, centre: Centre, by, seed: int) -> None:

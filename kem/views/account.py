@@ -1,0 +1,233 @@
+"""The person's own account: the log-in's code step, the second factor, re-authentication and
+the password change (kem/second_factor.py keeps the gate)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import django_otp
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import path
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kem.forms.account import CodeForm, PasswordChangeWithCodeForm, ReauthenticateForm, code_error
+from kem.permissions import needs_second_factor
+from kem.second_factor import mark_reauthenticated, reauthentication_required
+from kem.services import second_factor as service
+
+
+def _next_url(request: HttpRequest, fallback: str = settings.LOGIN_REDIRECT_URL) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(fallback)
+
+
+def _code_check(user: Any, found: dict[str, Any]) -> Any:
+    """A ``check_code`` for the forms: verifies against the user's devices, keeps the device."""
+
+    def check(code: str) -> str | None:
+        result = service.verify(user, code)
+        found["device"] = result.device
+        return code_error(ok=result.ok, wait_seconds=result.wait_seconds)
+
+    return check
+
+
+def _verified(request: HttpRequest, device: Any) -> None:
+    """The session has passed its second factor: remember the device, and change the session key."""
+    django_otp.login(request, device)
+    request.session.cycle_key()
+    mark_reauthenticated(request)
+
+
+@sensitive_post_parameters()
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The log-in's second step: a code from the app or a recovery code."""
+    user = request.user
+    if user.is_verified() or not service.is_enrolled(user):  # type: ignore[union-attr]
+        return redirect(_next_url(request))
+    found: dict[str, Any] = {}
+    form = CodeForm(request.POST or None, check_code=_code_check(user, found))
+    if request.method == "POST" and form.is_valid():
+        device = found["device"]
+        _verified(request, device)
+        if device.name == service.RECOVERY_NAME:
+            left = service.recovery_codes_left(user)
+            messages.warning(
+                request,
+                _("You used a recovery code; %(left)d are left. Make new ones under Security.")
+                % {"left": left},
+            )
+        return redirect(_next_url(request))
+    demo_code = service.demo_code(user) if settings.DEMO_MODE else None
+    return render(
+        request,
+        "registration/login_code.html",
+        {"form": form, "next": _next_url(request), "demo_code": demo_code},
+    )
+
+
+@never_cache
+@login_required
+def account_security(request: HttpRequest) -> HttpResponse:
+    """The person's log-in settings: the second factor (enrol, new recovery codes, remove)."""
+    user = request.user
+    return render(
+        request,
+        "kem/account/security.html",
+        {
+            "enrolled": service.is_enrolled(user),
+            "required": needs_second_factor(user),
+            "codes_left": service.recovery_codes_left(user),
+        },
+    )
+
+
+@sensitive_post_parameters()
+@never_cache
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def second_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol (or replace) the TOTP app: scan the QR code, then give one code to confirm."""
+    user = request.user
+    device = service.pending_device(user)
+    if request.method == "GET" or device is None:
+        device = service.enrolment_start(user)
+        form = CodeForm(check_code=lambda code: None)
+    else:
+        confirmation: dict[str, Any] = {}
+
+        def check(code: str) -> str | None:
+            result, codes = service.enrolment_confirm(user, code)
+            confirmation.update(device=result.device, codes=codes)
+            return code_error(ok=result.ok, wait_seconds=result.wait_seconds)
+
+        form = CodeForm(request.POST, check_code=check)
+        if form.is_valid():
+            _verified(request, confirmation["device"])
+            return render(
+                request,
+                "kem/account/recovery_codes.html",
+                {"codes": confirmation["codes"], "next": _next_url(request, "account-security"), "new": True},
+            )
+    return render(
+        request,
+        "kem/account/setup.html",
+        {
+            "form": form,
+            "secret": service.secret_base32(device),
+            "required": needs_second_factor(user),
+            "next": _next_url(request, "account-security"),
+        },
+    )
+
+
+@never_cache
+@login_required
+@reauthentication_required
+def second_factor_qr(request: HttpRequest) -> HttpResponse:
+    """The QR code of the device being enrolled, as an SVG image of its own (no inline data)."""
+    device = service.pending_device(request.user)
+    if device is None:
+        raise Http404
+    image = io.BytesIO()
+    segno.make(device.config_url, error="m").save(image, kind="svg", scale=5, border=2, xmldecl=False)
+    return HttpResponse(image.getvalue(), content_type="image/svg+xml")
+
+
+@never_cache
+@login_required
+@require_POST
+@reauthentication_required
+def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
+    """New recovery codes (the old ones stop working), shown once."""
+    if not service.is_enrolled(request.user):
+        return redirect("account-security")
+    codes = service.recovery_codes_renew(request.user)
+    return render(
+        request,
+        "kem/account/recovery_codes.html",
+        {"codes": codes, "next": resolve_url("account-security"), "new": False},
+    )
+
+
+@never_cache
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def second_factor_remove(request: HttpRequest) -> HttpResponse:
+    """Stop using a second factor: only for those whose role does not require one."""
+    if needs_second_factor(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        service.second_factor_remove(request.user)
+        messages.success(request, _("Your log-in no longer asks for a code."))
+        return redirect("account-security")
+    return render(request, "kem/account/remove.html")
+
+
+@sensitive_post_parameters()
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request: HttpRequest) -> HttpResponse:
+    """Confirm it is you: the password, and a code when enrolled."""
+    user = request.user
+    found: dict[str, Any] = {}
+    check = _code_check(user, found) if service.is_enrolled(user) else None
+    form = ReauthenticateForm(request.POST or None, request=request, check_code=check)
+    if request.method == "POST" and form.is_valid():
+        if found.get("device") is not None:
+            django_otp.login(request, found["device"])
+        mark_reauthenticated(request)
+        return redirect(_next_url(request, "account-security"))
+    return render(request, "kem/account/reauthenticate.html", {"form": form, "next": _next_url(request)})
+
+
+@sensitive_post_parameters()
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change the password: the current one, and a code when enrolled, then the new one twice."""
+    user = request.user
+    found: dict[str, Any] = {}
+    check = _code_check(user, found) if service.is_enrolled(user) else None
+    form = PasswordChangeWithCodeForm(user, request.POST or None, check_code=check)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, form.user)
+        mark_reauthenticated(request)
+        return redirect("password_change_done")
+    return render(request, "registration/password_change_form.html", {"form": form})
+
+
+urlpatterns = [
+    path("accounts/login/code/", login_code, name="login-code"),
+    path("accounts/password_change/", password_change, name="password_change"),
+    path("account/security/", account_security, name="account-security"),
+    path("account/confirm/", reauthenticate, name="reauthenticate"),
+    path("account/two-factor/setup/", second_factor_setup, name="second-factor-setup"),
+    path("account/two-factor/setup/qr.svg", second_factor_qr, name="second-factor-qr"),
+    path("account/two-factor/recovery-codes/", recovery_codes_renew, name="recovery-codes-renew"),
+    path("account/two-factor/remove/", second_factor_remove, name="second-factor-remove"),
+]
