@@ -150,6 +150,9 @@ GUARDIAN_RAISE_403 = False
 # Second factor (kem/second_factor.py, docs/SECURITY.md): TOTP apps show this issuer name; a
 # wrong code doubles the wait before the next try (1, 2, 4 … s, django-otp's throttling).
 OTP_TOTP_ISSUER = "KEM"
+# A code is good within one 30-second step either side of the server's clock, and only once;
+# no drift learning, so the window never walks away from the real time.
+OTP_TOTP_SYNC = False
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 # Changing the password or the second factor asks for the password (and a code) again, unless

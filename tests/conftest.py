@@ -12,6 +12,7 @@ from kem.models import Discipline, Role
 from tests.browser import browser, page  # noqa: F401 - the shared Chromium fixtures
 from tests.demo import demo, demo_snapshot  # noqa: F401 - the demo, built once per run
 from tests.factories import CentreFactory, staff
+from tests.otp import second_factor_on_force_login  # noqa: F401 - tests log in past the code
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 # A fixed, test-only vault root key, shared with the worker process of tests/worker.py.

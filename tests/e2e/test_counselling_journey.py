@@ -23,6 +23,7 @@ from cases.models import (
     SessionStatus,
 )
 from kem.management.commands.seed_demo import DEMO_PASSWORD
+from tests.otp import browser_log_in
 from kem.models import AccessEvent, Beneficiary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -54,10 +55,7 @@ def setting(demo):
 
 
 def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit].primary")
+    browser_log_in(page, username, DEMO_PASSWORD)
     page.locator("section.panel").first.wait_for()
 
 

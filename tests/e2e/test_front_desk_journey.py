@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from kem import services
 from kem.demo_people import amka_for
 from kem.management.commands.seed_demo import DEMO_PASSWORD
+from tests.otp import browser_log_in
 from kem.models import AccessEvent, Beneficiary, Consent, DuplicateDecision
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -39,10 +40,7 @@ def existing(demo):
 
 
 def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit].primary")
+    browser_log_in(page, username, DEMO_PASSWORD)
     page.locator("section.panel").first.wait_for()
 
 

@@ -13,6 +13,7 @@ from django.core import mail
 from django.utils import timezone
 
 from kem.management.commands.seed_demo import DEMO_PASSWORD
+from tests.otp import browser_log_in
 from kem.models import Beneficiary, Consent, ConsentMethod, ConsentPurpose
 from partners.models import PartnerService, WorkingArea
 from referrals.models import PartnerLink, Referral, ReferralStatus
@@ -50,10 +51,7 @@ def test_a_referral_answered_by_a_partner_without_an_account(page, browser, live
     person, service = setting
 
     # The officer refers the person from the profile and sends it.
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "frontdesk.athens")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit].primary")
+    browser_log_in(page, "frontdesk.athens", DEMO_PASSWORD)
     page.locator("section.panel").first.wait_for()
     page.goto(person.get_absolute_url())
     page.click('a[data-action="referral-new"]')

@@ -9,6 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from kem.management.commands.seed_demo import DEMO_PASSWORD
+from tests.otp import browser_log_in
 from kem.models import DownloadJob, DownloadStatus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -17,10 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_a_manager_exports_a_breakdown_from_the_dashboard(page, demo, tmp_path):
     # The demo holds statistics data: a few hundred people per centre over 18 months.
     last_year = timezone.localdate().year - 1
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "manager.athens")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit].primary")
+    browser_log_in(page, "manager.athens", DEMO_PASSWORD)
 
     # The home panel has this year's figures; the navigation leads to the dashboard.
     page.locator('section[data-panel="statistics"] table[data-table="headline.figures"]').wait_for()
