@@ -33,7 +33,7 @@ def code_error(*, ok: bool, wait_seconds: int) -> str | None:
 
 def _code_field(label: Any = None) -> forms.CharField:
     return forms.CharField(
-        label=label or _("Code"),
+        label=label or _("Log-in code"),
         max_length=32,
         strip=True,
         help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),

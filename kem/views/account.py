@@ -73,7 +73,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             left = service.recovery_codes_left(user)
             messages.warning(
                 request,
-                _("You used a recovery code; %(left)d are left. Make new ones under Security.")
+                _("You used a recovery code; %(left)d are left. Make new ones under “Log-in and security”.")
                 % {"left": left},
             )
         return redirect(_next_url(request))
