@@ -226,7 +226,9 @@ def test_new_recovery_codes_replace_the_old_ones(client, manager):
 def test_the_code_step_does_not_redirect_off_site(client, manager):
     device, _codes = enrol(manager)
     log_in_with_password(client, manager)
-    response = client.post(reverse("login-code"), {"code": next_code(device), "next": "https://evil.example/"})
+    response = client.post(
+        reverse("login-code"), {"code": next_code(device), "next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("home")
 
 

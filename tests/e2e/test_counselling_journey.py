@@ -23,8 +23,8 @@ from cases.models import (
     SessionStatus,
 )
 from kem.management.commands.seed_demo import DEMO_PASSWORD
-from tests.otp import browser_log_in
 from kem.models import AccessEvent, Beneficiary
+from tests.otp import browser_log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

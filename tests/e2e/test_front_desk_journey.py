@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from kem import services
 from kem.demo_people import amka_for
 from kem.management.commands.seed_demo import DEMO_PASSWORD
-from tests.otp import browser_log_in
 from kem.models import AccessEvent, Beneficiary, Consent, DuplicateDecision
+from tests.otp import browser_log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -13,10 +13,10 @@ from django.core import mail
 from django.utils import timezone
 
 from kem.management.commands.seed_demo import DEMO_PASSWORD
-from tests.otp import browser_log_in
 from kem.models import Beneficiary, Consent, ConsentMethod, ConsentPurpose
 from partners.models import PartnerService, WorkingArea
 from referrals.models import PartnerLink, Referral, ReferralStatus
+from tests.otp import browser_log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

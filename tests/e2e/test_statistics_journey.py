@@ -9,8 +9,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from kem.management.commands.seed_demo import DEMO_PASSWORD
-from tests.otp import browser_log_in
 from kem.models import DownloadJob, DownloadStatus
+from tests.otp import browser_log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
