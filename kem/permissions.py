@@ -111,12 +111,13 @@ def _load(user: Any) -> dict[int, frozenset[str]]:
 def needs_second_factor(user: Any) -> bool:
     """Whether ``user`` must pass a second factor after the password to reach any page.
 
-    Superusers (the admin), and whoever is a manager or a data-protection officer anywhere, or
-    holds one of those roles' defining permissions by hand; for everyone else it is optional.
+    Superusers and anyone else who may open the admin (staff status), and whoever is a manager
+    or a data-protection officer anywhere, or holds one of those roles' defining permissions by
+    hand; for everyone else it is optional.
     """
     if not (user.is_authenticated and user.is_active):
         return False
-    if user.is_superuser:
+    if user.is_superuser or user.is_staff:
         return True
     access = access_for(user)
     return bool(access.roles & SECOND_FACTOR_ROLES) or any(

@@ -69,8 +69,10 @@ def test_managers_and_dpos_need_it_front_desk_counsellors_teachers_analysts_do_n
         assert not needs_second_factor(make_staff(optional, athens))
 
 
-def test_superusers_need_it(superuser):
+def test_superusers_and_admin_staff_need_it(superuser, officer):
     assert needs_second_factor(superuser)
+    officer.is_staff = True
+    assert needs_second_factor(officer)
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.DPO])
