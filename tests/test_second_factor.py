@@ -213,6 +213,23 @@ def test_recovery_codes_are_stored_as_digests_only(manager):
         assert code not in stored and code.replace("-", "") not in stored
 
 
+def test_recovery_codes_survive_a_secret_key_rotation_while_the_old_key_is_a_fallback(
+    client, manager, settings
+):
+    _device, codes = enrol(manager)
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-" + "y" * 40
+    log_in_with_password(client, manager)
+    assert client.post(reverse("login-code"), {"code": codes[0]}).status_code == 200  # digest unknown
+
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    reset = StaticToken.objects.first().device
+    reset.throttling_failure_count = 0
+    reset.throttling_failure_timestamp = None
+    reset.save()
+    assert client.post(reverse("login-code"), {"code": codes[0]}).status_code == 302
+
+
 def test_new_recovery_codes_replace_the_old_ones(client, manager):
     _device, old = enrol(manager)
     new = second_factor.recovery_codes_renew(manager)

@@ -4,23 +4,25 @@ A person has at most one confirmed TOTP device and one set of recovery codes. En
 unconfirmed device, shows its secret (QR code), and confirms it once a code from the app matches;
 confirming replaces any earlier device and issues fresh recovery codes.
 
-Recovery codes are shown once and stored only as a digest (django-otp's static tokens hold the
-digest, so its single use and throttling still apply): a copy of the database does not give them.
+Recovery codes are shown once and stored only as a keyed digest (HMAC under ``SECRET_KEY``;
+django-otp's static tokens hold the digest, so its single use and throttling still apply): a
+copy of the database does not give them, nor a way to test guesses offline.
 Every wrong code, TOTP or recovery, counts against that device's throttle (django-otp doubles the
 wait after each failure).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
-from base64 import b32encode
+from base64 import b32encode, urlsafe_b64encode
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -56,8 +58,16 @@ def normalise_code(code: str) -> str:
     return re.sub(r"[\s-]+", "", code or "").lower()
 
 
-def _digest(code: str) -> str:
-    return hashlib.sha256(f"kem-recovery:{code}".encode()).hexdigest()[:16]
+def _digest(code: str, secret: str | bytes | None = None) -> str:
+    """A keyed digest (HMAC-SHA-256 under ``SECRET_KEY``, which no database copy holds) of 96
+    bits, in the 16 characters django-otp's static token column has."""
+    mac = salted_hmac("kem.second_factor.recovery_code", code, secret=secret, algorithm="sha256")
+    return urlsafe_b64encode(mac.digest()[:12]).decode()
+
+
+def _digests(code: str) -> list[str]:
+    """The code's digest under the current secret key and each one still accepted after a rotation."""
+    return [_digest(code, secret) for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
 
 
 def confirmed_totp(user: Any) -> Any:
@@ -148,7 +158,10 @@ def verify(user: Any, code: str) -> Verification:
         device = confirmed_totp(user)
     elif _RECOVERY_CODE.match(code):
         device = recovery_device(user)
-        code = _digest(code)
+        if device is not None:
+            candidates = _digests(code)
+            stored = device.token_set.filter(token__in=candidates).values_list("token", flat=True).first()
+            code = stored or candidates[0]
     else:
         device = None
     if device is None:
