@@ -44,13 +44,15 @@ def _code_field(label: Any = None) -> forms.CharField:
 
 
 class CodeForm(forms.Form):
-    """The log-in's second step, and the confirmation of a new device."""
+    """The log-in's second step, and (``app_only``) the confirmation of a new device."""
 
     code = _code_field()
 
-    def __init__(self, *args: Any, check_code: CodeCheck, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, check_code: CodeCheck, app_only: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.check_code = check_code
+        if app_only:
+            self.fields["code"].help_text = _("The six digits your authenticator app shows.")
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]

@@ -112,7 +112,7 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
     device = service.pending_device(user)
     if request.method == "GET" or device is None:
         device = service.enrolment_start(user)
-        form = CodeForm(check_code=lambda code: None)
+        form = CodeForm(check_code=lambda code: None, app_only=True)
     else:
         confirmation: dict[str, Any] = {}
 
@@ -121,7 +121,7 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
             confirmation.update(device=result.device, codes=codes)
             return code_error(ok=result.ok, wait_seconds=result.wait_seconds)
 
-        form = CodeForm(request.POST, check_code=check)
+        form = CodeForm(request.POST, check_code=check, app_only=True)
         if form.is_valid():
             _verified(request, confirmation["device"])
             return render(
@@ -135,7 +135,7 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "secret": service.secret_base32(device),
-            "required": needs_second_factor(user),
+            "must_enrol": needs_second_factor(user) and not service.is_enrolled(user),
             "next": _next_url(request, "account-security"),
         },
     )
