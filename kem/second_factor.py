@@ -35,6 +35,7 @@ from kem.permissions import needs_second_factor
 from kem.services import second_factor
 
 REAUTH_SESSION_KEY = "kem_reauth_at"
+ENROLLED_SESSION_KEY = "kem_second_factor_enrolled"
 
 # What a session may reach before its second factor: always, when enrolled, when enrolling.
 _ALWAYS = frozenset({"logout", "set_language"})
@@ -47,10 +48,12 @@ def pending_step(request: HttpRequest) -> str | None:
     user = request.user
     if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]
         return None
-    if second_factor.is_enrolled(user):
-        return "login-code"
     if needs_second_factor(user):
-        return "second-factor-setup"
+        return "login-code" if second_factor.is_enrolled(user) else "second-factor-setup"
+    # Others give a code if they were enrolled when they logged in (noted then, so that the
+    # pages of those who are not cost no query; the database has the last word).
+    if request.session.get(ENROLLED_SESSION_KEY) and second_factor.is_enrolled(user):
+        return "login-code"
     return None
 
 
@@ -104,9 +107,11 @@ def reauthentication_required(view: Callable[..., HttpResponse]) -> Callable[...
 
 
 def on_user_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    """A password log-in counts as a fresh authentication (for the first enrolment after it)."""
+    """A password log-in counts as a fresh authentication (for the first enrolment after it);
+    whether the person is enrolled is noted for the gate."""
     if request is not None and hasattr(request, "session"):
         mark_reauthenticated(request)
+        request.session[ENROLLED_SESSION_KEY] = second_factor.is_enrolled(user)
 
 
 class KemAdminSite(OTPAdminSite):
