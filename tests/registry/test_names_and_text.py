@@ -16,8 +16,7 @@ from cases.forms.interpreters import InterpreterForm
 from kem.forms.beneficiaries import BeneficiaryForm
 from kem.forms.imports import RowValidator
 from kem.forms.staff import MembershipGrantForm
-from kem.models import Centre
-from kem.models import Beneficiary
+from kem.models import Beneficiary, Centre
 from kem.validators import validate_date_of_birth, validate_identity_text, validate_name
 from referrals.forms.directory import OrganisationForm
 
