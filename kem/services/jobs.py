@@ -231,7 +231,8 @@ def jobs_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                 )
                 counts["failed"] += 1
                 continue
-            objects.filter(pk=job.pk).update(queued_at=now)
+            # Let go of the dead worker's claim: the task sent now may take the job at once.
+            objects.filter(pk=job.pk).update(queued_at=now, heartbeat_at=None)
             if send(kind.task_for(job), str(job.pk)):
                 counts["resumed"] += 1
             else:
