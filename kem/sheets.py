@@ -147,7 +147,8 @@ def _check_dimension(head: bytes) -> None:
     found = _DIMENSION.search(head)
     if found is None:
         return
-    last_column, last_row = found.group(3) or found.group(1), int(found.group(4) or found.group(2))
+    last_column = (found.group(3) or found.group(1)).decode("ascii")
+    last_row = int(found.group(4) or found.group(2))
     if _column_number(last_column) > max_columns():
         raise too_many_columns()
     if last_row > max_rows() + 1:
@@ -191,18 +192,18 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         raise SheetRefused(_t("The file could not be read as a spreadsheet."), code="unreadable") from None
     try:
         sheet = workbook.worksheets[0]
-        # Cells right of the limit are not even made: a sheet declaring 16,384 columns would
-        # otherwise be padded to that width on every row. Within it, the declared width holds.
-        declared = sheet.max_column if isinstance(sheet.max_column, int) else None
-        width = declared if declared is not None and declared <= columns else columns + 1
-        for number, cells in enumerate(sheet.iter_rows(max_col=width, values_only=True), start=1):
+        # Neither the declared size (it may lie) nor the sheet's real one decides how far reading
+        # goes: cells right of the column limit are not even made (a sheet declaring 16,384
+        # columns would otherwise be padded to that width on every row), and reading ends at the
+        # row after the row limit.
+        rows = sheet.iter_rows(max_col=columns + 1, max_row=max_rows() + 2, values_only=True)
+        for number, cells in enumerate(rows, start=1):
             row = list(cells)
             if len(row) > columns and row[columns] not in (None, ""):
                 raise too_many_columns()
-            row = row[:columns]
-            if declared is None or declared > columns:
-                while row and row[-1] is None:
-                    row.pop()
+            del row[columns:]
+            while row and row[-1] is None:
+                row.pop()
             yield number, row
     finally:
         workbook.close()

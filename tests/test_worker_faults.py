@@ -86,7 +86,9 @@ def test_a_job_of_a_worker_that_died_for_good_fails_with_a_message(tmp_path, set
     settings.MEDIA_ROOT = tmp_path / "media"
     job = checked_job(athens, manager, 1)
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.IMPORTING, attempts=settings.KEM_JOB_MAX_ATTEMPTS, heartbeat_at="2026-01-01T00:00Z"
+        status=ImportStatus.IMPORTING,
+        attempts=settings.KEM_JOB_MAX_ATTEMPTS,
+        heartbeat_at="2026-01-01T00:00Z",
     )
 
     assert jobs_sweep()["failed"] == 1
@@ -125,7 +127,7 @@ def test_with_the_broker_down_the_page_says_so_and_the_job_runs_once_the_broker_
         job.refresh_from_db()
         assert response.status_code == 200 and elapsed < 10
         page = response.content.decode()
-        assert "data-queue=\"pending\"" in page
+        assert 'data-queue="pending"' in page
         assert [m.level_tag for m in response.context["messages"]] == ["warning"]
         assert (job.status, job.queue_pending) == (ImportStatus.MAPPED, True)
 
