@@ -82,7 +82,11 @@ def _job_step(task, kind, job_id, body, statuses=None) -> str:
         return str(current or "gone")
     try:
         with key_cache():
-            return body()
+            outcome = body()
+        # Done with this step: the next one (queued later, e.g. the import after the dry run)
+        # may claim the job at once.
+        jobs.job_release(kind, job_id)
+        return outcome
     except jobs.PERMANENT_ERRORS as error:
         language = kind.model.objects.filter(pk=job_id).values_list("language", flat=True).first()
         with translation.override(language or "el"):

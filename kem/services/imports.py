@@ -208,7 +208,7 @@ class Row:
 
 def examine(job: ImportJob, *, after_row: int = 0, progress_span: tuple[int, int] = (0, 100)) -> list[Row]:
     """Validate every row of the job's file, then look for duplicates; updates the job's progress."""
-    if job.file_path is None:
+    if job.file_path is None or not job.file_path.exists():
         raise ImportRefused(_("The file of this import is gone."), code="file_gone")
     validator = RowValidator(job.mapping)
     # Streamed: reading stops with a refusal as soon as the row after the limit is seen.
