@@ -77,7 +77,8 @@ class JobKind:
 def _import_task(job: ImportJob) -> str | None:
     if job.status == ImportStatus.UPLOADED:
         return "import_read" if not job.headers and job.stored_name else None
-    return {ImportStatus.MAPPED: "import_check", ImportStatus.IMPORTING: "import_run"}.get(job.status)
+    steps: dict[str, str] = {ImportStatus.MAPPED: "import_check", ImportStatus.IMPORTING: "import_run"}
+    return steps.get(str(job.status))
 
 
 def _import_fail(*, job_id: Any, code: str, message: str) -> None:
