@@ -108,7 +108,7 @@ def too_large_message() -> str:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f}" if size >= 1024 * 1024 else f"{size / (1024 * 1024):.2f}"
+    return f"{size / (1024 * 1024):.3g}"
 
 
 def check_workbook(source: Path | IO[bytes]) -> None:
