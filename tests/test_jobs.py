@@ -207,12 +207,14 @@ def test_a_job_out_of_attempts_is_failed_with_a_message_on_its_page(client, mana
         progress=43,
         heartbeat_at=timezone.now() - dt.timedelta(hours=1),
         attempts=settings.KEM_JOB_MAX_ATTEMPTS,
+        language="en",
     )
 
     assert jobs.jobs_sweep()["failed"] == 1
 
     job = ImportJob.objects.get(pk=uploaded.pk)
     assert (job.status, job.failure, job.stored_name) == (ImportStatus.FAILED, "worker_lost", "")
+    assert job.failure_message.startswith("The job stopped several times")  # in the job's language
     client.force_login(manager)
     page = client.get(reverse("import-check", kwargs={"pk": job.pk})).content.decode()
     assert job.failure_message and job.failure_message in page

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kem.models import DownloadJob, DownloadStatus, ImportJob, ImportStatus
@@ -225,11 +225,14 @@ def jobs_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
             if kind.task_for(job) is None:
                 continue
             if job.heartbeat_at is not None and job.attempts >= settings.KEM_JOB_MAX_ATTEMPTS:
-                kind.fail(
-                    job_id=job.pk,
-                    code="worker_lost",
-                    message=_("The job stopped several times (its worker was lost); nothing more was done."),
-                )
+                with translation.override(job.language or settings.LANGUAGE_CODE):
+                    kind.fail(
+                        job_id=job.pk,
+                        code="worker_lost",
+                        message=_(
+                            "The job stopped several times (its worker was lost); nothing more was done."
+                        ),
+                    )
                 counts["failed"] += 1
                 continue
             # Let go of the dead worker's claim: the task sent now may take the job at once.
