@@ -20,7 +20,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kem.vault.normalise import fold
@@ -49,14 +49,15 @@ def max_columns() -> int:
 
 def too_many_rows() -> SheetRefused:
     return SheetRefused(
-        _t("A file may hold at most %(limit)s rows.") % {"limit": f"{max_rows():,}".replace(",", ".")},
+        gettext("A file may hold at most %(limit)s rows.") % {"limit": f"{max_rows():,}".replace(",", ".")},
         code="too_many_rows",
     )
 
 
 def too_many_columns() -> SheetRefused:
     return SheetRefused(
-        _t("A file may hold at most %(limit)s columns.") % {"limit": max_columns()}, code="too_many_columns"
+        gettext("A file may hold at most %(limit)s columns.") % {"limit": max_columns()},
+        code="too_many_columns",
     )
 
 
@@ -102,7 +103,7 @@ def check_size(size: int) -> None:
 
 
 def too_large_message() -> str:
-    return _t("The file is larger than %(limit)s MB.") % {
+    return gettext("The file is larger than %(limit)s MB.") % {
         "limit": _megabytes(int(settings.KEM_IMPORT_MAX_BYTES))
     }
 
@@ -130,7 +131,7 @@ def check_workbook(source: Path | IO[bytes]) -> None:
                 ratio = member.file_size / max(member.compress_size, 1)
                 if total > total_limit or (member.file_size > RATIO_FROM_BYTES and ratio > ratio_limit):
                     raise SheetRefused(
-                        _t("The workbook unpacks to far more data than a spreadsheet of people holds."),
+                        gettext("The workbook unpacks to far more data than a spreadsheet of people holds."),
                         code="zip_bomb",
                     )
             for member in members:
@@ -140,7 +141,9 @@ def check_workbook(source: Path | IO[bytes]) -> None:
     except SheetRefused:
         raise
     except Exception:  # not a zip, a truncated one, an unknown compression: not a workbook
-        raise SheetRefused(_t("The file could not be read as a spreadsheet."), code="unreadable") from None
+        raise SheetRefused(
+            gettext("The file could not be read as a spreadsheet."), code="unreadable"
+        ) from None
 
 
 def _check_dimension(head: bytes) -> None:
@@ -189,7 +192,9 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:
-        raise SheetRefused(_t("The file could not be read as a spreadsheet."), code="unreadable") from None
+        raise SheetRefused(
+            gettext("The file could not be read as a spreadsheet."), code="unreadable"
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         # Neither the declared size (it may lie) nor the sheet's real one decides how far reading
@@ -225,7 +230,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
                 yield number, cells
         except (csv.Error, UnicodeDecodeError):
             raise SheetRefused(
-                _t("The file could not be read as a spreadsheet."), code="unreadable"
+                gettext("The file could not be read as a spreadsheet."), code="unreadable"
             ) from None
 
 
@@ -234,7 +239,7 @@ def _bounded_lines(handle: IO[str]) -> Iterator[str]:
     while line := handle.readline(limit + 1):
         if len(line) > limit:
             raise SheetRefused(
-                _t("A line of the file is longer than %(limit)s characters.") % {"limit": limit},
+                gettext("A line of the file is longer than %(limit)s characters.") % {"limit": limit},
                 code="line_too_long",
             )
         yield line
