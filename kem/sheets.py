@@ -30,6 +30,8 @@ FILE_LIFETIME_DAYS = 7
 HEADER_CHARS = 120
 # Only members larger than this are held to the compression ratio (tiny XML parts compress well).
 RATIO_FROM_BYTES = 1024 * 1024
+# Parts an XLSX zip may hold (a workbook of one sheet has about a dozen).
+MAX_ZIP_MEMBERS = 1000
 # How much of a worksheet's XML is read to find its declared <dimension>.
 DIMENSION_PROBE_BYTES = 4096
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\"")
@@ -125,6 +127,11 @@ def check_workbook(source: Path | IO[bytes]) -> None:
     try:
         with zipfile.ZipFile(source) as archive:
             members = archive.infolist()
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise SheetRefused(
+                    gettext("The workbook unpacks to far more data than a spreadsheet of people holds."),
+                    code="zip_bomb",
+                )
             total = 0
             for member in members:
                 total += member.file_size

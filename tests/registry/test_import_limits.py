@@ -187,6 +187,19 @@ def test_an_xlsx_that_unpacks_to_far_more_than_it_weighs_is_refused_before_parsi
         read_headers(path, "xlsx")
 
 
+def test_a_zip_of_thousands_of_parts_is_refused_before_any_is_unpacked(tmp_path):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for n in range(5000):
+            archive.writestr(f"xl/media/{n}.xml", b"")
+    path = tmp_path / "parts.xlsx"
+    path.write_bytes(out.getvalue())
+
+    error, elapsed, _peak = measured(lambda: check_workbook(path))
+
+    assert error is not None and error.code == "zip_bomb" and elapsed < FAST
+
+
 def test_the_total_unpacked_size_is_bounded(tmp_path, settings):
     settings.KEM_IMPORT_MAX_UNZIPPED_BYTES = 50_000
     path = tmp_path / "people.xlsx"
