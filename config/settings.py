@@ -304,6 +304,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kem.tasks.downloads_cleanup",
         "schedule": crontab(minute=40),
     },
+    # Jobs whose task could not be queued (broker down) are queued again; jobs whose worker died
+    # (no heartbeat for KEM_JOB_STALE_MINUTES) are resumed or failed.
+    "jobs-sweep": {
+        "task": "kem.tasks.jobs_sweep",
+        "schedule": 60.0,
+    },
     "document-reminders": {
         "task": "cases.tasks.document_reminders",
         "schedule": crontab(hour=6, minute=30),
@@ -384,6 +390,20 @@ KEM_STATISTICS_OPEN_CACHE_SECONDS = env.int("KEM_STATISTICS_OPEN_CACHE_SECONDS",
 KEM_HEALTH_BROKER_TIMEOUT = 3
 # How long a made download (certificates of a class, a statistics export) can be fetched.
 KEM_DOWNLOAD_HOURS = env.int("KEM_DOWNLOAD_HOURS", 24, minimum=1)
+# Spreadsheet imports (kem/sheets.py): each limit is checked before or while the file is read,
+# so that no upload can hold a web or worker process for long or fill its memory.
+KEM_IMPORT_MAX_BYTES = env.int("KEM_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+KEM_IMPORT_MAX_ROWS = env.int("KEM_IMPORT_MAX_ROWS", 50_000, minimum=1)
+KEM_IMPORT_MAX_COLUMNS = env.int("KEM_IMPORT_MAX_COLUMNS", 200, minimum=1)
+KEM_IMPORT_MAX_LINE_CHARS = env.int("KEM_IMPORT_MAX_LINE_CHARS", 1024 * 1024, minimum=1024)
+# What an XLSX's zip may unpack to in all, and how much more than its packed size one large part may be.
+KEM_IMPORT_MAX_UNZIPPED_BYTES = env.int("KEM_IMPORT_MAX_UNZIPPED_BYTES", 256 * 1024 * 1024, minimum=1024)
+KEM_IMPORT_MAX_RATIO = env.int("KEM_IMPORT_MAX_RATIO", 100, minimum=2)
+# Background jobs (imports, downloads): a running job's worker writes a heartbeat on its row;
+# one silent for KEM_JOB_STALE_MINUTES is taken to have lost its worker and is resumed (at most
+# KEM_JOB_MAX_ATTEMPTS runs in all) or failed, by the beat task kem.tasks.jobs_sweep.
+KEM_JOB_STALE_MINUTES = env.int("KEM_JOB_STALE_MINUTES", 5, minimum=1)
+KEM_JOB_MAX_ATTEMPTS = env.int("KEM_JOB_MAX_ATTEMPTS", 3, minimum=1)
 # Certificate checks a single address may make on the public verification page per minute.
 KEM_VERIFY_PER_MINUTE = env.int("KEM_VERIFY_PER_MINUTE", 20, minimum=1)
 # Times a single address may open partners' answer links (referrals) per minute, GET or POST.

@@ -8,6 +8,7 @@ import os
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,22 +41,28 @@ def xlsx_upload(rows, headers=HEADERS, name="people.xlsx"):
     return SimpleUploadedFile(name, xlsx_bytes(rows, headers))
 
 
+def post(client, url, data):
+    """A POST whose queued tasks run when its transaction commits (eagerly, as in the embedded profile)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(url, data)
+
+
 def upload(client, file) -> ImportJob:
-    response = client.post(reverse("import-upload"), {"file": file})
+    response = post(client, reverse("import-upload"), {"file": file})
     assert response.status_code == 302, response.content.decode()[:2000]
     return ImportJob.objects.latest("pk")
 
 
 def map_columns(client, job, mapping=MAPPING) -> ImportJob:
     data = {f"col_{i}": mapping.get(header, "") for i, header in enumerate(job.headers)}
-    response = client.post(reverse("import-mapping", kwargs={"pk": job.pk}), data)
+    response = post(client, reverse("import-mapping", kwargs={"pk": job.pk}), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     job.refresh_from_db()
     return job
 
 
 def run(client, job, mode) -> ImportJob:
-    response = client.post(reverse("import-run", kwargs={"pk": job.pk}), {"mode": mode})
+    response = post(client, reverse("import-run", kwargs={"pk": job.pk}), {"mode": mode})
     assert response.status_code == 302
     job.refresh_from_db()
     return job
