@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
@@ -41,6 +42,15 @@ class LockoutHandler(AxesDatabaseHandler):
         account_limit = settings.KEM_LOGIN_FAILURE_LIMIT
         address_limit = settings.KEM_LOGIN_ADDRESS_FAILURE_LIMIT
         return int(max(by_account, by_address * account_limit // address_limit))
+
+    def reset_user_attempts(self, request: Any, credentials: dict[str, Any] | None = None) -> int:
+        """After a successful log-in, forget that account's failures only.
+
+        Axes would also forget every failure from the address: then anybody with one account could
+        lift the lock-out of the others by logging in from the same place.
+        """
+        username = get_client_username(request, credentials)
+        return unlock(username) if username else 0
 
 
 def locked_usernames(usernames: Iterable[str]) -> set[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -70,6 +71,14 @@ def test_another_account_from_another_address_is_not_locked(client, officer, man
     lock(client, officer.username)
 
     assert log_in(client, manager.username, PASSWORD, address="198.51.100.7").status_code == 302
+
+
+def test_a_colleague_logging_in_from_the_same_address_does_not_unlock(client, officer, manager):
+    lock(client, officer.username)
+
+    assert log_in(Client(), manager.username, PASSWORD).status_code == 302
+
+    assert log_in(client, officer.username, PASSWORD).status_code == 429
 
 
 def test_an_address_is_locked_after_its_own_limit_whatever_the_accounts(client, officer, manager):
