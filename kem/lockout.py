@@ -59,7 +59,9 @@ def locked_usernames(usernames: Iterable[str]) -> set[str]:
     if not names:
         return set()
     rows = (
-        AccessAttempt.objects.filter(username__in=names, attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
+        AccessAttempt.objects.filter(
+            username__in=names, attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME
+        )
         .values("username")
         .annotate(failures=Sum("failures_since_start"))
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 from django.urls import reverse
-from openapi_spec_validator import validate
 from knox.models import AuthToken
+from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
 from kem.models import Role

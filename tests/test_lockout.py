@@ -175,7 +175,8 @@ def test_the_admin_log_in_is_locked_out_too(client, make_staff, athens):
     admin = make_staff(Role.MANAGER, athens, is_staff=True, is_superuser=True)
     for _ in range(5):
         client.post(
-            reverse("admin:login"), {"username": admin.username, "password": "wrong-password-123"},
+            reverse("admin:login"),
+            {"username": admin.username, "password": "wrong-password-123"},
             REMOTE_ADDR="192.0.2.30",
         )
 

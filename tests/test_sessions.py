@@ -150,7 +150,11 @@ def test_a_password_change_ends_every_other_session(session_store, officer):
 
     response = laptop.post(
         reverse("password_change"),
-        {"old_password": PASSWORD, "new_password1": "a-new-long-passphrase", "new_password2": "a-new-long-passphrase"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-long-passphrase",
+            "new_password2": "a-new-long-passphrase",
+        },
     )
 
     assert response.status_code == 302

@@ -35,7 +35,9 @@ class TokenSerializer(serializers.Serializer):
     expiry = serializers.DateTimeField()
 
 
-_ERROR = inline_serializer("AuthError", fields={"detail": serializers.CharField(), "code": serializers.CharField()})
+_ERROR = inline_serializer(
+    "AuthError", fields={"detail": serializers.CharField(), "code": serializers.CharField()}
+)
 
 
 class TokenLoginView(APIView):

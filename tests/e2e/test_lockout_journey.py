@@ -20,7 +20,9 @@ def submit_login(page, username: str, password: str) -> None:
     page.click("button[type=submit].primary")
 
 
-def test_a_locked_out_officer_is_unlocked_by_their_manager(browser, live_server, settings, officer, manager, athens):
+def test_a_locked_out_officer_is_unlocked_by_their_manager(
+    browser, live_server, settings, officer, manager, athens
+):
     settings.KEM_LOGIN_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT = 5
     officer_context = browser.new_context(base_url=live_server.url, locale="en-US")
     officer_context.set_default_timeout(15_000)

@@ -20,7 +20,6 @@ from kem.selectors.beneficiaries import beneficiaries_visible_to
 from kem.services import imports as services
 from kem.sheets import private_dir, read_rows
 from kem.vault.search import search_people
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
