@@ -13,6 +13,7 @@ from django.contrib.auth import authenticate, user_logged_in
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
@@ -50,7 +51,11 @@ class TokenLoginView(APIView):
         request=TokenLoginSerializer,
         responses={
             200: TokenSerializer,
-            400: OpenApiResponse(_ERROR, description="Wrong username or password, or too many tokens."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="A field missing or malformed (errors by field), a wrong username or "
+                "password (`code`: `invalid_credentials`), or too many tokens (`too_many_tokens`).",
+            ),
             429: OpenApiResponse(_ERROR, description="Locked out after too many wrong passwords."),
         },
         auth=[],
@@ -91,7 +96,10 @@ class TokenLogoutView(APIView):
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        request=None,
+        responses={204: None, 401: OpenApiResponse(OpenApiTypes.OBJECT, description="No valid token.")},
+    )
     def post(self, request: Request) -> Response:
         request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -103,7 +111,10 @@ class TokenLogoutAllView(APIView):
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        request=None,
+        responses={204: None, 401: OpenApiResponse(OpenApiTypes.OBJECT, description="No valid token.")},
+    )
     def post(self, request: Request) -> Response:
         AuthToken.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
