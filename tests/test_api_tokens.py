@@ -181,3 +181,30 @@ def test_nothing_a_dump_holds_opens_the_api_or_a_page(officer):
         assert thief.get(reverse(CENTRES)).status_code in (401, 403)
     # The session's data names no token or key either.
     assert all(token not in row["session_data"] and cookie not in row["session_data"] for row in session_rows)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_removes_plaintext_tokens_and_sessions():
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        [("kem", "0011_vault_tables_to_the_vault_app")],
+        [("kem", "0012_no_live_credentials_in_the_database")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id integer)")
+        cursor.execute("INSERT INTO authtoken_token VALUES ('0123456789abcdef0123456789abcdef01234567', 1)")
+    Session.objects.create(
+        session_key="plainkeyplainkeyplainkeyplainkey",
+        session_data="x",
+        expire_date=timezone.now() + dt.timedelta(hours=1),
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+
+    assert "authtoken_token" not in connection.introspection.table_names()
+    assert not Session.objects.exists()
