@@ -7,7 +7,8 @@ Redis) sessions are not in the database at all.
 
 Ending sessions works the same with either store, on every device, at the session's next request:
 a password change changes the hash Django's authentication keeps in each session (the one that
-made the change is renewed), and a deactivated user is not loaded by the authentication backend.
+made the change is renewed), and a deactivated user is not loaded by the authentication backend
+(the middleware then deletes the session, so reactivating the account does not bring it back).
 :class:`SessionTimeoutMiddleware` ends a session idle for ``KEM_SESSION_IDLE_MINUTES`` and any
 session ``KEM_SESSION_MAX_HOURS`` after its log-in.
 """
@@ -116,6 +117,10 @@ class SessionTimeoutMiddleware:
         session = getattr(request, "session", None)
         if session is not None and session.get(SESSION_KEY) is not None:
             self._check(request, session)
+        if session is not None and session.get(SESSION_KEY) is not None and not request.user.is_authenticated:
+            # The user was deactivated (or deleted): end the session for good, so that it does not
+            # come back if the account is reactivated. (A changed password already flushes it.)
+            logout(request)
         return self.get_response(request)
 
     def _check(self, request: HttpRequest, session: Any) -> None:

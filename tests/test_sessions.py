@@ -182,6 +182,19 @@ def test_deactivating_a_user_ends_every_session(session_store, officer):
     assert not is_logged_in(phone)
 
 
+def test_reactivating_a_user_does_not_bring_their_old_sessions_back(session_store, officer):
+    laptop = logged_in(officer)
+    officer.is_active = False
+    officer.save()
+    assert not is_logged_in(laptop)
+
+    officer.is_active = True
+    officer.save()
+
+    assert not is_logged_in(laptop)
+    assert is_logged_in(logged_in(officer))
+
+
 def test_the_cache_store_keeps_no_session_in_the_database(settings, officer):
     settings.CACHES = {
         **settings.CACHES,
