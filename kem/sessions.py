@@ -23,13 +23,34 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.sessions.backends.cache import KEY_PREFIX as CACHE_KEY_PREFIX
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 LOGGED_IN_AT = "_kem_logged_in_at"
 SEEN_AT = "_kem_seen_at"
+
+
+def uses_cache() -> bool:
+    """Whether sessions live in a cache (Redis) rather than the database."""
+    return bool(settings.SESSION_ENGINE.endswith(".cache"))
+
+
+def _index_key(user_pk: Any) -> str:
+    return f"kem.sessions.of.{user_pk}"
+
+
+def sessions_of(user_pk: Any) -> list[str]:
+    """The keys of the sessions a user logged in with (cache store only: see :func:`stamp_login`)."""
+    keys = caches[settings.SESSION_CACHE_ALIAS].get(_index_key(user_pk), [])
+    return list(keys) if isinstance(keys, list) else []
+
+
+def forget_sessions_of(user_pk: Any) -> None:
+    caches[settings.SESSION_CACHE_ALIAS].delete(_index_key(user_pk))
 
 
 def stored_key(session_key: str) -> str:
@@ -99,6 +120,12 @@ def stamp_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: A
     now = int(time.time())
     session[LOGGED_IN_AT] = now
     session[SEEN_AT] = now
+    if uses_cache() and session.session_key:
+        # A cache cannot be searched by user: keep, beside the sessions, the list of a user's
+        # session keys, so that an administrator can end them all (``end_sessions --user``).
+        store = caches[settings.SESSION_CACHE_ALIAS]
+        keys = [key for key in sessions_of(user.pk) if store.has_key(CACHE_KEY_PREFIX + key)]
+        store.set(_index_key(user.pk), [*keys, session.session_key], settings.SESSION_COOKIE_AGE)
 
 
 class SessionTimeoutMiddleware:

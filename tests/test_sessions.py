@@ -3,6 +3,7 @@ change or a deactivation (database and cache stores alike), passwords of 12 char
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
@@ -10,8 +11,10 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from kem import sessions
 from kem.models import Role
@@ -193,6 +196,39 @@ def test_reactivating_a_user_does_not_bring_their_old_sessions_back(session_stor
 
     assert not is_logged_in(laptop)
     assert is_logged_in(logged_in(officer))
+
+
+def test_an_administrator_ends_every_session_and_token_of_one_user(session_store, officer, manager):
+    laptop, phone, colleague = logged_in(officer), logged_in(officer), logged_in(manager)
+    token = (
+        APIClient()
+        .post(reverse("api:token-login"), {"username": officer.username, "password": PASSWORD}, format="json")
+        .json()["token"]
+    )
+    out = io.StringIO()
+
+    call_command("end_sessions", user=officer.username, stdout=out)
+
+    assert "revoked 1 API token" in out.getvalue()
+    assert not is_logged_in(laptop) and not is_logged_in(phone)
+    assert is_logged_in(colleague)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get(reverse("api:centre-list")).status_code in (401, 403)
+    assert is_logged_in(logged_in(officer))  # they may log in again
+
+
+def test_an_administrator_ends_everybodys_sessions(session_store, officer, manager):
+    clients = [logged_in(officer), logged_in(manager)]
+
+    call_command("end_sessions", all=True, stdout=io.StringIO())
+
+    assert not any(is_logged_in(client) for client in clients)
+
+
+def test_end_sessions_names_an_unknown_user():
+    with pytest.raises(CommandError, match="nobody-here"):
+        call_command("end_sessions", user="nobody-here")
 
 
 def test_the_cache_store_keeps_no_session_in_the_database(settings, officer):

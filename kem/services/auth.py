@@ -7,15 +7,19 @@ changing a user's password or deactivating the user revokes every token they hol
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from knox.models import AuthToken
 
-from kem import lockout
+from kem import lockout, sessions
 from kem.models import Centre, Membership
 from kem.permissions import CentrePerm, may
 from kem.services.access_log import access_record
@@ -86,6 +90,38 @@ def tokens_revoke_on_credentials_change(
         return
     if before["password"] != instance.password or (before["is_active"] and not instance.is_active):
         AuthToken.objects.filter(user_id=instance.pk).delete()
+
+
+def sessions_end(*, user: Any = None) -> tuple[int, int]:
+    """End every session and revoke every API token of ``user``, or of everybody (``user=None``).
+
+    Returns (sessions ended, tokens revoked). Database sessions are found by reading each one;
+    cached ones (Redis) through the list of keys kept at log-in, or, for everybody, by emptying
+    the sessions' own cache (``SESSION_CACHE_URL`` names a Redis database for sessions alone).
+    """
+    tokens = AuthToken.objects.all() if user is None else AuthToken.objects.filter(user=user)
+    revoked, _ = tokens.delete()
+    engine = import_module(settings.SESSION_ENGINE)
+    if sessions.uses_cache():
+        if user is None:
+            caches[settings.SESSION_CACHE_ALIAS].clear()
+            return -1, int(revoked)
+        keys = sessions.sessions_of(user.pk)
+        for key in keys:
+            engine.SessionStore(key).delete()
+        sessions.forget_sessions_of(user.pk)
+        return len(keys), int(revoked)
+    if user is None:
+        ended, _ = Session.objects.all().delete()
+        return int(ended), int(revoked)
+    decoder = engine.SessionStore()
+    mine = [
+        row.pk
+        for row in Session.objects.iterator(chunk_size=1000)
+        if decoder.decode(row.session_data).get(SESSION_KEY) == str(user.pk)
+    ]
+    ended, _ = Session.objects.filter(pk__in=mine).delete()
+    return int(ended), int(revoked)
 
 
 def api_tokens_expired_delete() -> int:
