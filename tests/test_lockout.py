@@ -171,6 +171,14 @@ def test_the_api_token_log_in_is_locked_out_too(officer):
     assert AccessEvent.objects.filter(action=LOCKED_OUT, user=officer).count() == 1
 
 
+def test_the_test_clients_login_is_locked_out_like_a_real_one(client, officer):
+    assert Client().login(username=officer.username, password=PASSWORD) is True
+    lock(client, officer.username, address="127.0.0.1")
+
+    assert client.login(username=officer.username, password=PASSWORD) is False
+    assert Client().login(username="nobody", password="x") is False
+
+
 def test_the_admin_log_in_is_locked_out_too(client, make_staff, athens):
     admin = make_staff(Role.MANAGER, athens, is_staff=True, is_superuser=True)
     for _ in range(5):
