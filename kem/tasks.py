@@ -13,9 +13,11 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def clear_expired_sessions(self) -> int:
-    """Delete expired log-in sessions (daily, from beat); returns how many went."""
+    """Delete expired log-in sessions and API tokens (daily, from beat); returns how many went."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
-    return deleted
+    from kem.services.auth import api_tokens_expired_delete
+
+    return deleted + api_tokens_expired_delete()
 
 
 # --- background jobs (kem/services/jobs.py) ---------------------------------------------------

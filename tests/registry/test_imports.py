@@ -21,7 +21,6 @@ from kem.selectors.beneficiaries import beneficiaries_visible_to
 from kem.services import imports as services
 from kem.sheets import private_dir, read_rows
 from kem.vault.search import search_people
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ def _private_media(settings, tmp_path):
 
 @pytest.fixture
 def manager_client(client, manager):
-    client.login(username=manager.username, password=PASSWORD)
+    client.force_login(manager)
     return client
 
 
@@ -349,7 +348,7 @@ def test_a_manager_sees_the_imports_of_their_centre(manager_client):
 def test_a_front_desk_officer_may_not_import(client, manager_client, make_staff, athens):
     job = checked_job(manager_client, [person_row(1)])
     officer = make_staff(Role.FRONT_DESK, athens)
-    client.login(username=officer.username, password=PASSWORD)
+    client.force_login(officer)
 
     assert client.get(reverse("import-list")).status_code == 403
     assert client.get(reverse("import-upload")).status_code == 403
@@ -363,7 +362,7 @@ def test_a_front_desk_officer_may_not_import(client, manager_client, make_staff,
 def test_another_centres_import_is_not_found(client, manager_client, make_staff, thessaloniki):
     job = checked_job(manager_client, [person_row(1)])
     other = make_staff(Role.MANAGER, thessaloniki)
-    client.login(username=other.username, password=PASSWORD)
+    client.force_login(other)
 
     assert client.get(reverse("import-check", kwargs={"pk": job.pk})).status_code == 404
     assert client.get(reverse("import-mapping", kwargs={"pk": job.pk})).status_code == 404
