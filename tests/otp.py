@@ -38,6 +38,16 @@ def next_code(device: Any) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
+def enrol(user: Any) -> tuple[Any, list[str]]:
+    """Enrol ``user`` as the setup page does (a pending device confirmed with its code)."""
+    from kem.services import second_factor
+
+    device = second_factor.enrolment_start(user)
+    result, codes = second_factor.enrolment_confirm(user, next_code(device))
+    assert result.ok
+    return result.device, codes
+
+
 def pass_second_factor(client: Client, user: Any) -> None:
     """Mark the client's session as verified by a second factor.
 

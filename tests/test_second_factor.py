@@ -22,7 +22,7 @@ from kem.permissions import needs_second_factor
 from kem.second_factor import REAUTH_SESSION_KEY
 from kem.services import second_factor
 from tests.factories import PASSWORD
-from tests.otp import next_code
+from tests.otp import enrol, next_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_second_factor]
 
@@ -33,14 +33,6 @@ def log_in_with_password(client, user):
     response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302, "the password step failed"
     return response
-
-
-def enrol(user) -> tuple[TOTPDevice, list[str]]:
-    """Enrol ``user`` as the setup page does (a pending device confirmed with its code)."""
-    device = second_factor.enrolment_start(user)
-    result, codes = second_factor.enrolment_confirm(user, next_code(device))
-    assert result.ok
-    return result.device, codes
 
 
 def code_for(device, *, offset: int = 0) -> str:
