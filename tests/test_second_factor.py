@@ -389,3 +389,34 @@ def test_the_demo_enrols_managers_dpos_and_admin_and_shows_the_code(client, demo
     client.logout()
     client.post(reverse("login"), {"username": manager.username, "password": DEMO_PASSWORD})
     assert "data-demo-code" not in client.get(reverse("login-code")).content.decode()
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def token_login(**fields):
+    from rest_framework.test import APIClient
+
+    return APIClient().post(reverse("api:token-login"), fields, format="json")
+
+
+def test_an_api_token_needs_the_code_of_those_who_log_in_with_one(manager, officer, make_staff, athens):
+    device, _codes = enrol(manager)
+    credentials = {"username": manager.username, "password": PASSWORD}
+
+    assert token_login(**credentials).json()["code"] == "second_factor_required"
+    assert token_login(**credentials, code=wrong_code(device)).json()["code"] == "invalid_second_factor"
+    device.refresh_from_db()
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save()
+    answer = token_login(**credentials, code=next_code(device))
+    assert answer.status_code == 200 and answer.json()["token"]
+
+    not_enrolled = make_staff(Role.DPO, athens)
+    refused = token_login(username=not_enrolled.username, password=PASSWORD)
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "second_factor_enrolment_required"
+
+    # Those with no second factor get a token with their password, as before.
+    assert token_login(username=officer.username, password=PASSWORD).status_code == 200

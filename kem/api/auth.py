@@ -1,4 +1,5 @@
-"""API tokens (django-rest-knox): get one with a username and password, revoke one or all.
+"""API tokens (django-rest-knox): get one with a username and password (and the second factor's
+code, for those who log in with one), revoke one or all.
 
 ``POST /api/v1/auth/token/`` checks the password through ``authenticate()`` with the request, so
 the lock-out of the log-in page applies (kem.lockout): a locked account or address gets 429 even
@@ -23,12 +24,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kem.forms.account import code_error
 from kem.lockout import LOCKED_STATUS, lockout_message
+from kem.permissions import needs_second_factor
+from kem.services import second_factor
 
 
 class TokenLoginSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True)
+    code = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="The authenticator app's code (or a recovery code): required of those who log in "
+        "with a second factor.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -54,7 +66,9 @@ class TokenLoginView(APIView):
             400: OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 description="A field missing or malformed (errors by field), a wrong username or "
-                "password (`code`: `invalid_credentials`), or too many tokens (`too_many_tokens`).",
+                "password (`code`: `invalid_credentials`), a second factor missing, not set up or "
+                "wrong (`second_factor_required`, `second_factor_enrolment_required`, "
+                "`invalid_second_factor`), or too many tokens (`too_many_tokens`).",
             ),
             429: OpenApiResponse(_ERROR, description="Locked out after too many wrong passwords."),
         },
@@ -76,6 +90,9 @@ class TokenLoginView(APIView):
                 {"detail": _("Wrong username or password."), "code": "invalid_credentials"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        refused = _second_factor_refusal(user, credentials.validated_data.get("code", ""))
+        if refused is not None:
+            return refused
         live = AuthToken.objects.filter(Q(expiry__gt=timezone.now()) | Q(expiry__isnull=True), user=user)
         if live.count() >= settings.REST_KNOX["TOKEN_LIMIT_PER_USER"]:
             return Response(
@@ -88,6 +105,36 @@ class TokenLoginView(APIView):
         instance, token = AuthToken.objects.create(user=user, expiry=settings.REST_KNOX["TOKEN_TTL"])
         user_logged_in.send(sender=user.__class__, request=http_request, user=user)
         return Response(TokenSerializer({"token": token, "expiry": instance.expiry}).data)
+
+
+def _second_factor_refusal(user, code: str) -> Response | None:
+    """A token is as strong as the log-in: whoever logs in with a second factor gives its code."""
+    enrolled = second_factor.is_enrolled(user)
+    if not enrolled and not needs_second_factor(user):
+        return None
+    if not enrolled:
+        return Response(
+            {
+                "detail": _("Set up your second factor on the web site first."),
+                "code": "second_factor_enrolment_required",
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if not code:
+        return Response(
+            {"detail": _("Give the code of your second factor."), "code": "second_factor_required"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    result = second_factor.verify(user, code)
+    if result.ok:
+        return None
+    return Response(
+        {
+            "detail": code_error(ok=False, wait_seconds=result.wait_seconds),
+            "code": "invalid_second_factor",
+        },
+        status=status.HTTP_400_BAD_REQUEST,
+    )
 
 
 class TokenLogoutView(APIView):
