@@ -139,8 +139,7 @@ RULES: dict[str, Rule] = {
     "case-reassign": MANAGER_ONLY,
     "session-schedule": CASE_COUNSELLOR,
     "session-log": CASE_COUNSELLOR,
-    # An employment outcome belongs to an employment case (the world's case is psychosocial).
-    "outcome-record": rule(NOBODY, NOBODY),
+    "outcome-record": rule(only("career")),  # its counsellor, on the employment case (ROUTE_KINDS)
     "session-detail": SERVE_READ,
     "session-record": CASE_COUNSELLOR,
     "session-mark": CASE_COUNSELLOR,
@@ -346,13 +345,21 @@ SEGMENT_KINDS: dict[str, str] = {
     "enrolments/": "enrolment",
     "certificates/": "certificate",
 }
+# Where one route's ``pk`` names another object than its segment says: route -> param -> kind.
+ROUTE_KINDS: dict[str, dict[str, str]] = {
+    "outcome-record": {"pk": "employment_case"},  # outcomes are recorded on employment cases only
+}
 # Parameters other than ``pk`` -> the kind they name (or a fixed value).
 PARAM_KINDS: dict[str, str] = {
     "membership_pk": "membership",
     "token": "partner_token",
     "code": "certificate_code",
 }
-FIXED_PARAMS: dict[str, str] = {"format": "json", "uidb64": "MQ", "token@password_reset_confirm": "set-password"}
+FIXED_PARAMS: dict[str, str] = {
+    "format": "json",
+    "uidb64": "MQ",
+    "token@password_reset_confirm": "set-password",
+}
 NETWORK_KINDS = frozenset({"language", "benefit_service", "organisation", "partner_service", "course"})
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
@@ -382,7 +389,9 @@ class Route:
         """Each parameter -> the kind of object (or fixed value) it takes."""
         found: dict[str, str] = {}
         for param in self.params:
-            if f"{param}@{self.name}" in FIXED_PARAMS:
+            if param in ROUTE_KINDS.get(self.name, {}):
+                found[param] = ROUTE_KINDS[self.name][param]
+            elif f"{param}@{self.name}" in FIXED_PARAMS:
                 found[param] = "fixed:" + FIXED_PARAMS[f"{param}@{self.name}"]
             elif param in PARAM_KINDS:
                 found[param] = PARAM_KINDS[param]
@@ -419,7 +428,9 @@ def _methods(callback: Any) -> tuple[str, ...]:
     actions = getattr(callback, "actions", None)
     if actions:  # a DRF viewset route: the methods it maps and the viewset serves
         served = getattr(getattr(callback, "cls", None), "http_method_names", actions)
-        return tuple(m.upper() for m in ("get", "post", "put", "patch", "delete") if m in actions and m in served)
+        return tuple(
+            m.upper() for m in ("get", "post", "put", "patch", "delete") if m in actions and m in served
+        )
     view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
     if view_class is not None:  # a class-based view: the handlers it has
         return tuple(m.upper() for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m))

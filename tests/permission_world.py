@@ -3,7 +3,7 @@
 Two centres: "own" (every subject of the matrix works there) and "other" (nobody of the matrix
 does). Each centre holds one object of every kind a URL can name (a person, a consent, a case and
 its session, an interpreter request, application help, a document reminder, a referral with a
-partner link, an incoming referral, a class with a lesson, an enrolment and its certificate, an
+partner link, an incoming referral, an employment case, a class with a lesson, an enrolment and its certificate, an
 import, a download, a closed day, a membership, an interpreter); the network's shared lists
 (languages, benefit services, the partner directory, the course catalogue) hold one each.
 
@@ -63,9 +63,9 @@ from tests.factories import CentreFactory, staff
 STAFF_SUBJECTS: tuple[tuple[str, str, str], ...] = (
     ("front_desk", Role.FRONT_DESK, ""),
     ("social", Role.COUNSELLOR, Discipline.SOCIAL),
-    ("psychologist", Role.COUNSELLOR, Discipline.PSYCHOLOGICAL),
+    ("psychologist", Role.COUNSELLOR, Discipline.PSYCHOLOGICAL),  # keeps the (psychosocial) case
     ("lawyer", Role.COUNSELLOR, Discipline.LEGAL),
-    ("career", Role.COUNSELLOR, Discipline.EMPLOYMENT),
+    ("career", Role.COUNSELLOR, Discipline.EMPLOYMENT),  # keeps the employment case
     ("teacher", Role.TEACHER, ""),
     ("other_teacher", Role.TEACHER, ""),
     ("manager", Role.MANAGER, ""),
@@ -116,8 +116,18 @@ def _centre_objects(world: World, where: str, centre: Centre, people: dict[str, 
         open_reason=OpenReason.SELF,
         opened_by=counsellor,
     )
+    employment_case = Case.objects.create(
+        beneficiary=person,
+        centre=centre,
+        area=ServiceArea.EMPLOYMENT,
+        counsellor=people["career"],
+        open_reason=OpenReason.SELF,
+        opened_by=people["career"],
+    )
     tomorrow = timezone.now() + dt.timedelta(days=1)
-    session = Session.objects.create(case=case, counsellor=counsellor, starts_at=tomorrow, created_by=counsellor)
+    session = Session.objects.create(
+        case=case, counsellor=counsellor, starts_at=tomorrow, created_by=counsellor
+    )
     language = Language.objects.get(code="fa", dialect="")
     interpreter = Interpreter.objects.create(centre=centre, name=f"Διερμηνέας {label}")
     interpreter.languages.add(language)
@@ -190,6 +200,7 @@ def _centre_objects(world: World, where: str, centre: Centre, people: dict[str, 
         "beneficiary": person.pk,
         "consent": consent.pk,
         "case": case.pk,
+        "employment_case": employment_case.pk,
         "session": session.pk,
         "interpreter": interpreter.pk,
         "interpreter_request": interpreter_request.pk,

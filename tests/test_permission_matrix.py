@@ -22,7 +22,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.conftest import TEST_SETTINGS
-from tests.permission_matrix import BODIES, EXCLUDED_PREFIXES, RULES, Route, matrix_routes
+from tests.permission_matrix import BODIES, EXCLUDED_PREFIXES, RULES, Route, Rule, matrix_routes
 from tests.permission_world import OTHER, SUBJECTS, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,9 @@ class Answer:
     @property
     def denied(self) -> bool:
         # login_required sends to the log-in page with ?next=; a log-out lands there without it.
-        return self.status in DENIED or (self.status == 302 and self.location.startswith(LOGIN_URL + "?next="))
+        return self.status in DENIED or (
+            self.status == 302 and self.location.startswith(LOGIN_URL + "?next=")
+        )
 
     def __str__(self) -> str:
         extra = f" → {self.location}" if self.location else ""
@@ -80,7 +82,9 @@ def world(django_db_setup, django_db_blocker) -> Iterator[tuple[World, dict[str,
             atomic.__exit__(None, None, None)
 
 
-def ask(world: World, sessions: dict[str, str], route: Route, where: str, method: str, subject: str) -> Answer:
+def ask(
+    world: World, sessions: dict[str, str], route: Route, where: str, method: str, subject: str
+) -> Answer:
     """Send ``method`` to the route's path as ``subject``; undo whatever it changed."""
     path = reverse(route.name, kwargs=route.kwargs(world.params, where))
     client = Client()
@@ -104,7 +108,11 @@ def ask(world: World, sessions: dict[str, str], route: Route, where: str, method
         else:
             body = BODIES[route.name](world, where) if route.name in BODIES else {}
             response = client.generic(
-                method, path, json.dumps(body), content_type="application/json", HTTP_ACCEPT="application/json"
+                method,
+                path,
+                json.dumps(body),
+                content_type="application/json",
+                HTTP_ACCEPT="application/json",
             )
         body = b"".join(response.streaming_content) if response.streaming else response.content
         transaction.set_rollback(True)
@@ -118,11 +126,21 @@ def ask(world: World, sessions: dict[str, str], route: Route, where: str, method
     )
 
 
+def rule_for(route: Route) -> Rule:
+    """The declared rule of ``route``; a route nobody declared fails, naming it."""
+    declared = RULES.get(route.name)
+    if declared is None:
+        pytest.fail(
+            f"declare a rule for {route.name!r} ({route.pattern}) in RULES of tests/permission_matrix.py",
+            pytrace=False,
+        )
+    return declared
+
+
 @pytest.mark.parametrize(("route", "where", "method"), CELLS)
 def test_every_subject_gets_the_declared_answer(world, route: Route, where: str, method: str) -> None:
     built, sessions = world
-    rule = RULES.get(route.name)
-    assert rule is not None, f"declare a rule for {route.name!r} ({route.pattern}) in tests/permission_matrix.py RULES"
+    rule = rule_for(route)
     wrong = []
     for subject in SUBJECTS:
         answer = ask(built, sessions, route, where, method, subject)
@@ -140,21 +158,50 @@ def test_every_subject_gets_the_declared_answer(world, route: Route, where: str,
     assert not wrong, f"{route.label} {where} {method}:\n  " + "\n  ".join(wrong)
 
 
+def test_a_route_without_a_rule_fails_naming_it() -> None:
+    stranger = Route(name="unlock-user", pattern="staff/<int:pk>/unlock/", params=("pk",), methods=("POST",))
+
+    with pytest.raises(pytest.fail.Exception, match="declare a rule for 'unlock-user'"):
+        rule_for(stranger)
+    with pytest.raises(AssertionError, match="add its first path segment to SEGMENT_KINDS"):
+        stranger.wheres()
+
+
 def test_every_rule_names_a_route() -> None:
     """A rule left behind by a renamed or removed route is an error too."""
     names = {route.name for route in ROUTES}
     assert not set(RULES) - names, f"rules for routes that do not exist: {sorted(set(RULES) - names)}"
 
 
-def test_the_matrix_covers_the_whole_site() -> None:
-    """Its size, printed (``-s``) and checked: routes × paths × methods × subjects."""
+def matrix_size() -> dict[str, int]:
+    """The matrix's size: routes, paths, subjects, and the requests it sends (GET and unsafe)."""
     requests = len(CELLS) * len(SUBJECTS)
-    paths = sum(len(route.wheres()) for route in ROUTES)
     gets = sum(1 for cell in CELLS if cell.values[2] == "GET") * len(SUBJECTS)
-    print(
-        f"\npermission matrix: {len(ROUTES)} routes ({len({r.name for r in ROUTES})} names), {paths} paths, "
-        f"{len(SUBJECTS)} subjects, {requests} requests ({gets} GET, {requests - gets} unsafe); "
-        f"excluded: {', '.join(EXCLUDED_PREFIXES)}"
+    return {
+        "routes": len(ROUTES),
+        "api_routes": sum(1 for route in ROUTES if route.name.startswith("api:")),
+        "paths": sum(len(route.wheres()) for route in ROUTES),
+        "subjects": len(SUBJECTS),
+        "requests": requests,
+        "get_requests": gets,
+        "unsafe_requests": requests - gets,
+    }
+
+
+def describe_size() -> str:
+    size = matrix_size()
+    return (
+        f"permission matrix: {size['routes']} routes ({size['api_routes']} of the API), {size['paths']} paths "
+        f"× {size['subjects']} subjects = {size['requests']} requests ({size['get_requests']} GET, "
+        f"{size['unsafe_requests']} unsafe); not covered: {', '.join(EXCLUDED_PREFIXES)}"
     )
-    api = [route for route in ROUTES if route.name.startswith("api:")]
-    assert len(ROUTES) >= 150 and len(api) >= 30 and gets and requests - gets
+
+
+def test_the_matrix_covers_the_whole_site(record_testsuite_property) -> None:
+    """Its size, in the JUnit report (``permission_matrix_*`` properties) and at the end of the run."""
+    size = matrix_size()
+    for name, value in size.items():
+        record_testsuite_property(f"permission_matrix_{name}", value)
+    assert size["routes"] >= 150 and size["api_routes"] >= 30
+    assert size["paths"] > size["routes"]  # objects of the own and of another centre
+    assert size["get_requests"] and size["unsafe_requests"]
