@@ -27,8 +27,8 @@ segment to ``SEGMENT_KINDS`` (and the object to the world).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
