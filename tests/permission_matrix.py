@@ -282,6 +282,13 @@ RULES: dict[str, Rule] = {
     "api-docs": PUBLIC_READ,
 }
 
+# Who may see what a record of the own centre keeps from most eyes, on any page or API answer.
+FIELD_RULES: dict[str, frozenset[str]] = {
+    "person_name": SERVING | {"teacher"},  # the teacher of the class the person is enrolled in
+    "session_summary": COUNSELLORS | {"manager"},  # read_session_summaries
+    "confidential_note": only("psychologist"),  # keep_psychological_cases: the case's discipline
+}
+
 # Routes outside the matrix, with why.
 EXCLUDED_PREFIXES: dict[str, str] = {
     "admin/": "the Django admin: staff status and model permissions (tests/test_permissions_follow_the_admin.py)",

@@ -85,6 +85,8 @@ class World:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Strings that name the other centre's people and records: no answer to a subject may hold one.
     other_markers: tuple[str, ...] = ()
+    # What the own centre's records keep from most eyes (name -> its text; FIELD_RULES say who sees it).
+    secrets: dict[str, str] = field(default_factory=dict)
 
 
 def _centre_objects(world: World, where: str, centre: Centre, people: dict[str, Any]) -> None:
@@ -125,8 +127,18 @@ def _centre_objects(world: World, where: str, centre: Centre, people: dict[str, 
         opened_by=people["career"],
     )
     tomorrow = timezone.now() + dt.timedelta(days=1)
+    secrets = {
+        "person_name": f"Μητρώο{label}Κέντρο",
+        "session_summary": f"Σύνοψη{label}Συνεδρίας",
+        "confidential_note": f"Απόρρητο{label}Σημείωμα",
+    }
     session = Session.objects.create(
-        case=case, counsellor=counsellor, starts_at=tomorrow, created_by=counsellor
+        case=case,
+        counsellor=counsellor,
+        starts_at=tomorrow,
+        created_by=counsellor,
+        summary=secrets["session_summary"],
+        confidential_note=secrets["confidential_note"],
     )
     language = Language.objects.get(code="fa", dialect="")
     interpreter = Interpreter.objects.create(centre=centre, name=f"Διερμηνέας {label}")
@@ -219,10 +231,12 @@ def _centre_objects(world: World, where: str, centre: Centre, people: dict[str, 
         "import": upload.pk,
         "download": download.pk,
     }
-    if where == OTHER:
+    if where == OWN:
+        world.secrets = secrets
+    else:
         world.other_markers = (
+            *secrets.values(),
             str(person.pk),
-            "ΜητρώοΆλλοΚέντρο",
             str(session.pk),
             str(interpreter_request.pk),
             str(referral.pk),

@@ -22,7 +22,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.conftest import TEST_SETTINGS
-from tests.permission_matrix import BODIES, EXCLUDED_PREFIXES, RULES, Route, Rule, matrix_routes
+from tests.permission_matrix import BODIES, EXCLUDED_PREFIXES, FIELD_RULES, RULES, Route, Rule, matrix_routes
 from tests.permission_world import OTHER, SUBJECTS, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +48,7 @@ class Answer:
     location: str
     wrote: frozenset[str]  # tables written that a refusal may not write
     leaked: tuple[str, ...]  # markers of the other centre found in the body
+    shown: frozenset[str]  # the own centre's secrets (World.secrets) found in the body
 
     @property
     def denied(self) -> bool:
@@ -123,6 +124,7 @@ def ask(
         wrote=frozenset(written - MAY_WRITE_WHEN_DENIED),
         # The other centre's id in the path the subject asked for may come back (a 404 page).
         leaked=tuple(marker for marker in world.other_markers if marker in text and marker not in path),
+        shown=frozenset(name for name, secret in world.secrets.items() if secret in text),
     )
 
 
@@ -155,6 +157,9 @@ def test_every_subject_gets_the_declared_answer(world, route: Route, where: str,
             wrong.append(f"{subject}: refused but changed {sorted(answer.wrote)}")
         if answer.leaked and not (where == OTHER and rule.cross_centre):
             wrong.append(f"{subject}: the answer names the other centre's {answer.leaked}")
+        for secret in sorted(answer.shown):
+            if subject not in FIELD_RULES[secret] and not rule.cross_centre:
+                wrong.append(f"{subject}: the answer shows the {secret}, which FIELD_RULES keep from them")
     assert not wrong, f"{route.label} {where} {method}:\n  " + "\n  ".join(wrong)
 
 
