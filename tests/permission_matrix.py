@@ -1,7 +1,7 @@
 """The declared permission matrix: who may do what on every route of the site and the API.
 
 tests/test_permission_matrix.py walks Django's URL resolver (every pattern of config/urls.py,
-the API router's routes and their ``.json`` variants included), builds concrete paths for each
+the API router's routes included; the admin is left out by ``EXCLUDED_PREFIXES``), builds paths for each
 route from the world of tests/permission_world.py (an object of the subjects' own centre and one
 of another centre), and requests every cell: each route × each subject (anonymous, front desk,
 the four counsellors, the teacher of a class, a teacher of another class, the manager, the
@@ -16,12 +16,16 @@ each answer with the rule below:
 
 An object of the *other* centre is denied to every subject unless the rule says ``cross_centre``
 (public pages). No answer to a subject may name a person or record of the other centre (their
-ids and the other person's name are searched for in every body).
+ids and the other person's name are searched for in every body), and what a record of the own
+centre keeps from most eyes (a person's name, a session's summary and confidential note) appears
+only in answers to the subjects ``FIELD_RULES`` name.
 
 **Adding a route**: add one line to ``RULES`` naming the route and its rule, e.g.
 ``"unlock-user": MANAGER_ONLY,``; a route without a line fails the test with "declare a rule for
 ...". If its URL names an object by a kind the walker does not know yet, add the first path
-segment to ``SEGMENT_KINDS`` (and the object to the world).
+segment to ``SEGMENT_KINDS`` (and the object to the world); if one route's ``pk`` names another
+kind than its segment, say so in ``ROUTE_KINDS``. An API action that validates its body before it
+asks for the permission gets a body in ``BODIES`` (an empty one would be a 400 for everybody).
 """
 
 from __future__ import annotations
