@@ -131,10 +131,10 @@ RULES: dict[str, Rule] = {
     "import-status": MANAGER_READ,
     "import-run": MANAGER_ACTION,
     "import-cancel": MANAGER_ACTION,
-    # A download is its requester's alone (here the manager's); its file is not ready in the world.
+    # A download is its requester's alone (here the manager's).
     "download-detail": MANAGER_READ,
     "download-status": MANAGER_READ,
-    "download-file": rule(NOBODY, NOBODY),
+    "download-file": MANAGER_READ,
     # cases: counselling
     "case-list": SERVE_READ,
     "case-open": rule(COUNSELLORS | {"manager"}),

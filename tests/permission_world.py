@@ -4,7 +4,7 @@ Two centres: "own" (every subject of the matrix works there) and "other" (nobody
 does). Each centre holds one object of every kind a URL can name (a person, a consent, a case and
 its session, an interpreter request, application help, a document reminder, a referral with a
 partner link, an incoming referral, an employment case, a class with a lesson, an enrolment and its certificate, an
-import, a download, a closed day, a membership, an interpreter); the network's shared lists
+import, a ready download (its file under ``MEDIA_ROOT``), a closed day, a membership, an interpreter); the network's shared lists
 (languages, benefit services, the partner directory, the course catalogue) hold one each.
 
 Made on the models (and the registration service, which seals a person), so that the matrix does
@@ -87,6 +87,7 @@ class World:
     other_markers: tuple[str, ...] = ()
     # What the own centre's records keep from most eyes (name -> its text; FIELD_RULES say who sees it).
     secrets: dict[str, str] = field(default_factory=dict)
+    media_root: str = ""  # where the world's download file is (MEDIA_ROOT while it is asked)
 
 
 def _centre_objects(world: World, where: str, centre: Centre, people: dict[str, Any]) -> None:
@@ -203,8 +204,16 @@ def _centre_objects(world: World, where: str, centre: Centre, people: dict[str, 
     closed_day = ClosedDay.objects.create(centre=centre, date=dt.date(2027, 4, 14), created_by=manager)
     upload = ImportJob.objects.create(centre=centre, created_by=manager, file_format="csv", headers=["a"])
     download = DownloadJob.objects.create(
-        kind=DownloadKind.STATISTICS, centre=centre, created_by=manager, status=DownloadStatus.QUEUED
+        kind=DownloadKind.STATISTICS,
+        centre=centre,
+        created_by=manager,
+        status=DownloadStatus.READY,
+        filename="statistics.csv",
+        content_type="text/csv",
+        stored_name=f"matrix-{where}.csv",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
     )
+    download.path.write_text("a,b\n1,2\n")
     membership = Membership.objects.get(user=officer, centre=centre)
     world.params[where] = {
         "centre": centre.pk,

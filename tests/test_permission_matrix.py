@@ -64,14 +64,16 @@ class Answer:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker) -> Iterator[tuple[World, dict[str, str]]]:
+def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[tuple[World, dict[str, str]]]:
     """The world and a session key per subject, made once in a transaction rolled back at the end."""
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            with override_settings(**TEST_SETTINGS):
+            media_root = str(tmp_path_factory.mktemp("matrix-media"))  # the world's download file
+            with override_settings(**TEST_SETTINGS, MEDIA_ROOT=media_root):
                 built = build_world()
+                built.media_root = media_root
                 sessions = {}
                 for name, user in built.users.items():
                     client = Client()
@@ -101,7 +103,11 @@ def ask(
 
     for cache in caches.all():
         cache.clear()  # the public pages' rate limits count per client
-    with transaction.atomic(), connection.execute_wrapper(record):
+    with (
+        transaction.atomic(),
+        connection.execute_wrapper(record),
+        override_settings(MEDIA_ROOT=world.media_root),
+    ):
         if not route.name.startswith("api:"):
             response = getattr(client, method.lower())(path)  # an unsafe method: an empty form
         elif method == "GET":
