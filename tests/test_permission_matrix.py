@@ -113,15 +113,16 @@ def ask(
         elif method == "GET":
             response = client.get(path, HTTP_ACCEPT="application/json")
         else:
-            body = BODIES[route.name](world, where) if route.name in BODIES else {}
+            payload = BODIES[route.name](world, where) if route.name in BODIES else {}
             response = client.generic(
                 method,
                 path,
-                json.dumps(body),
+                json.dumps(payload),
                 content_type="application/json",
                 HTTP_ACCEPT="application/json",
             )
         body = b"".join(response.streaming_content) if response.streaming else response.content
+        response.close()  # a file download's handle
         transaction.set_rollback(True)
     text = body.decode("utf-8", "replace")
     return Answer(
