@@ -122,7 +122,6 @@ def ask(
                 HTTP_ACCEPT="application/json",
             )
         body = b"".join(response.streaming_content) if response.streaming else response.content
-        response.close()  # a file download's handle
         transaction.set_rollback(True)
     text = body.decode("utf-8", "replace")
     return Answer(
