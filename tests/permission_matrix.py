@@ -107,6 +107,7 @@ RULES: dict[str, Rule] = {
     "staff-home": ANY_STAFF,
     "centre-staff": MANAGER_ONLY,
     "membership-revoke": MANAGER_ONLY,
+    "membership-unlock": MANAGER_ACTION,  # lifts a lock-out of the centre's staff
     # kem: the registry of people
     "beneficiary-list": SERVE,
     "beneficiary-register": SERVE,
@@ -240,6 +241,11 @@ RULES: dict[str, Rule] = {
     "set_language": PUBLIC,
     "healthz": PUBLIC_READ,
     # the API (config/api_urls.py): the same rules as the pages
+    # API tokens: anyone may ask for one with a password (400 without); logging a token out takes
+    # that token (knox), so a session, as every subject here has, is refused with a 401.
+    "api:token-login": rule(NOBODY, EVERYONE, cross_centre=True),
+    "api:token-logout": rule(NOBODY, NOBODY),
+    "api:token-logout-all": rule(NOBODY, NOBODY),
     "api:api-root": ANY_STAFF,
     "api:centre-list": ANY_STAFF,
     "api:centre-my-roles": ANY_STAFF,
