@@ -10,7 +10,10 @@ from kem.api import auth as auth_api
 from referrals import api as referrals_api
 from reports import api as statistics_api
 
+# JSON only, and no ".json" variants of every route: the schema lists none, and the actions did not
+# take their "format" argument (a 500).
 router = DefaultRouter()
+router.include_format_suffixes = False
 kem_api.register(router)
 cases_api.register(router)
 referrals_api.register(router)

@@ -65,6 +65,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.user_properties.append(("marker", name))
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """The permission matrix's size, when it ran (tests/test_permission_matrix.py)."""
+    ran = any(
+        "test_permission_matrix.py::test_every_subject" in getattr(report, "nodeid", "")
+        for reports in terminalreporter.stats.values()
+        for report in reports
+    )
+    if ran:
+        from tests.test_permission_matrix import describe_size
+
+        terminalreporter.write_line(describe_size())
+
+
 @pytest.fixture
 def athens(db):
     return CentreFactory(name_el="ΚΕΜ Αθήνας", name_en="KEM Athens", municipality="Αθήνα")

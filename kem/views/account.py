@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kem.forms.account import CodeForm, PasswordChangeWithCodeForm, ReauthenticateForm, code_error
 from kem.permissions import needs_second_factor
@@ -87,6 +87,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@require_GET
 def account_security(request: HttpRequest) -> HttpResponse:
     """The person's log-in settings: the second factor (enrol, new recovery codes, remove)."""
     user = request.user
@@ -143,9 +144,13 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-@reauthentication_required
+@require_GET
 def second_factor_qr(request: HttpRequest) -> HttpResponse:
-    """The QR code of the device being enrolled, as an SVG image of its own (no inline data)."""
+    """The QR code of the device being enrolled, as an SVG image of its own (no inline data).
+
+    A device is pending only once the enrolment page (behind re-authentication) made it, and the
+    page shows the same secret as text; without one this is a 404.
+    """
     device = service.pending_device(request.user)
     if device is None:
         raise Http404
@@ -172,12 +177,17 @@ def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-@reauthentication_required
 @require_http_methods(["GET", "POST"])
 def second_factor_remove(request: HttpRequest) -> HttpResponse:
-    """Stop using a second factor: only for those whose role does not require one."""
+    """Stop using a second factor: only for those whose role does not require one (a 403 for
+    them, whether or not they re-authenticated lately)."""
     if needs_second_factor(request.user):
         raise PermissionDenied
+    return _second_factor_remove(request)
+
+
+@reauthentication_required
+def _second_factor_remove(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         service.second_factor_remove(request.user)
         messages.success(request, _("Your log-in no longer asks for a code."))
