@@ -10,7 +10,7 @@ import django_otp
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -213,27 +213,28 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     return render(request, "kem/account/reauthenticate.html", {"form": form, "next": _next_url(request)})
 
 
-@sensitive_post_parameters()
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
-    """Change the password: the current one, and a code when enrolled, then the new one twice."""
-    user = request.user
-    found: dict[str, Any] = {}
-    check = _code_check(user, found) if service.is_enrolled(user) else None
-    form = PasswordChangeWithCodeForm(user, request.POST or None, check_code=check)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        update_session_auth_hash(request, form.user)
-        mark_reauthenticated(request)
-        return redirect("password_change_done")
-    return render(request, "registration/password_change_form.html", {"form": form})
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change (the current password, the new one twice), plus a code when the
+    person is enrolled in a second factor."""
+
+    form_class = PasswordChangeWithCodeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        user = self.request.user
+        if service.is_enrolled(user):
+            kwargs["check_code"] = _code_check(user, {})
+        return kwargs
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        mark_reauthenticated(self.request)
+        return response
 
 
 urlpatterns = [
     path("accounts/login/code/", login_code, name="login-code"),
-    path("accounts/password_change/", password_change, name="password_change"),
+    path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path("account/security/", account_security, name="account-security"),
     path("account/confirm/", reauthenticate, name="reauthenticate"),
     path("account/two-factor/setup/", second_factor_setup, name="second-factor-setup"),
