@@ -71,6 +71,8 @@ def _refuse_unknown(data: Any, allowed: set[str]) -> None:
 
 class CaseSerializer(serializers.ModelSerializer):
     is_open = serializers.BooleanField(read_only=True)
+    # Blank while the case is open: "" belongs to the schema's enum.
+    close_reason = serializers.ChoiceField(choices=CloseReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Case
@@ -240,16 +242,21 @@ class SessionSerializer(serializers.Serializer):
     interpreter_request = serializers.UUIDField(
         read_only=True, source="interpreter_request_id", allow_null=True
     )
+    # Not read-only so that the schema does not call them required: they may be absent.
     follow_up_on = serializers.DateField(
-        read_only=True,
+        required=False,
         allow_null=True,
         help_text=gettext_lazy("Present only for callers who may read the summary."),
     )
     summary = serializers.CharField(
-        read_only=True, help_text=gettext_lazy("Present only for the centre's counsellors and manager.")
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy("Present only for the centre's counsellors and manager."),
     )
     confidential_note = serializers.CharField(
-        read_only=True, help_text=gettext_lazy("Present only for the counsellors of the case's discipline.")
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy("Present only for the counsellors of the case's discipline."),
     )
 
     def to_representation(self, view: selectors.SessionView) -> dict[str, Any]:
