@@ -57,7 +57,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         exc = too_large()
     elif isinstance(exc, SuspiciousOperation):
-        exc = serializers.ValidationError({"body": [ErrorDetail(_("The request was refused."), code="invalid")]})
+        exc = serializers.ValidationError(
+            {"body": [ErrorDetail(_("The request was refused."), code="invalid")]}
+        )
     response = exception_handler(exc, context)
     if response is not None:
         return response

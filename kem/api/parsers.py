@@ -126,7 +126,9 @@ class SafeJSONParser(parsers.JSONParser):
                 _("The value is nested deeper than %(depth)s levels.") % {"depth": _max_depth()}, "too_deep"
             ) from None
         except ValueError as invalid:
-            raise _body_error(_("The body is not valid JSON: %(error)s") % {"error": invalid}, "parse_error") from None
+            raise _body_error(
+                _("The body is not valid JSON: %(error)s") % {"error": invalid}, "parse_error"
+            ) from None
         check_parsed(data, max_depth=_max_depth())
         return data
 
