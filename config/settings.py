@@ -268,12 +268,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "kem.api.schema.AutoSchema",
-    # Bodies are size-, depth- and text-checked before a view sees them; every error is JSON.
-    "DEFAULT_PARSER_CLASSES": [
-        "kem.api.parsers.SafeJSONParser",
-        "kem.api.parsers.SafeFormParser",
-        "kem.api.parsers.SafeMultiPartParser",
-    ],
+    # JSON bodies only (another media type is a 415), size-, depth- and text-checked before a
+    # view sees them; every error is JSON.
+    "DEFAULT_PARSER_CLASSES": ["kem.api.parsers.SafeJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "kem.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": (
         ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]

@@ -115,12 +115,17 @@ def test_the_search_refuses_a_nul_and_a_lone_surrogate_in_its_query(api):
     assert_refused(post_raw(api, SEARCH, b'{"q": "\\ud83d\\ud83d"}'), "q")
 
 
-def test_a_form_encoded_body_is_checked_like_json(api):
-    response = post_raw(
-        api, PEOPLE, "given_name=A%00&family_name=B", content_type="application/x-www-form-urlencoded"
-    )
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("given_name=A%00&family_name=B", "application/x-www-form-urlencoded"), ("x", "multipart/form-data")],
+)
+def test_the_api_reads_json_only_and_answers_another_media_type_with_a_json_415(api, body, content_type):
+    response = post_raw(api, PEOPLE, body, content_type=content_type)
 
-    assert_refused(response, "given_name")
+    assert response.status_code == 415
+    assert response["Content-Type"].startswith("application/json")
+    assert set(response.json()) == {"detail"}
+    assert not Beneficiary.objects.exists()
 
 
 def test_a_body_over_the_size_limit_is_a_400_naming_the_body(api, settings):
@@ -135,12 +140,10 @@ def test_a_body_over_the_size_limit_is_a_400_naming_the_body(api, settings):
     assert api.post(PEOPLE, {**A_PERSON, "notes": "a" * 100}, format="json").status_code == 201
 
 
-def test_a_form_body_over_the_size_limit_is_a_400_too(api, settings):
+def test_a_declared_length_over_the_limit_is_refused_before_the_body_is_read(api, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
 
-    response = post_raw(
-        api, PEOPLE, "notes=" + "a" * 20_000, content_type="application/x-www-form-urlencoded"
-    )
+    response = api.generic("POST", PEOPLE, b"{}", content_type="application/json", CONTENT_LENGTH="5000000")
 
     assert_refused(response, "body")
 

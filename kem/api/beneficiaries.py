@@ -14,7 +14,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
@@ -236,9 +235,7 @@ class BeneficiaryWriteSerializer(serializers.Serializer):
 
 def _json_type_errors(data: Mapping[str, Any]) -> dict[str, list[ErrorDetail]]:
     """A JSON value of a type the form cannot read (a date given a number, a name given a list),
-    by field. The form reads text; a form-encoded body is all text already."""
-    if isinstance(data, QueryDict):
-        return {}
+    by field."""
     fields = _form_fields()
     errors: dict[str, list[ErrorDetail]] = {}
     for name, value in data.items():

@@ -1,6 +1,7 @@
-"""Request parsers that refuse what the database, the vault or the interpreter would choke on.
+"""The API's request parser, which refuses what the database, the vault or the interpreter would choke on.
 
-Every API body goes through one of these (``REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]``):
+The API reads JSON bodies only (``REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]``): one media type to
+describe, check and fuzz, and no form or multipart parsing of untrusted input. Refused:
 
 - a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is refused before it is read (DRF reads the
   stream itself, so Django's own check on ``request.body`` never runs for the API);
@@ -21,7 +22,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.http import QueryDict
 from django.utils.translation import gettext as _
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ErrorDetail
@@ -89,10 +89,7 @@ def check_parsed(data: Any, *, max_depth: int) -> None:
                     # The key itself cannot be echoed back as a field name.
                     message = _("A field name contains a NUL character or an unpaired surrogate.")
                     raise serializers.ValidationError({field: [ErrorDetail(message, code="invalid_text")]})
-                if isinstance(value, QueryDict):
-                    stack.extend((one, depth + 1, where) for one in value.getlist(key))
-                else:
-                    stack.append((item, depth + 1, where))
+                stack.append((item, depth + 1, where))
         elif isinstance(value, list | tuple):
             stack.extend((item, depth + 1, field) for item in value)
 
@@ -136,19 +133,3 @@ class SafeJSONParser(parsers.JSONParser):
     def _refuse_constant(name: str) -> Any:
         # NaN and Infinity are not JSON; json.loads would accept them.
         raise ValueError(_("%(name)s is not a JSON value") % {"name": name})
-
-
-class SafeFormParser(parsers.FormParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        _check_size(parser_context)
-        data = super().parse(stream, media_type, parser_context)
-        check_parsed(data, max_depth=_max_depth())
-        return data
-
-
-class SafeMultiPartParser(parsers.MultiPartParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        _check_size(parser_context)
-        parsed = super().parse(stream, media_type, parser_context)
-        check_parsed(parsed.data, max_depth=_max_depth())
-        return parsed

@@ -29,11 +29,13 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-VALIDATION_ERROR: dict[str, Any] = {
-    "type": "object",
-    "description": str(_("Each invalid field (or body, or non_field_errors) with its messages.")),
-    "additionalProperties": {},
-}
+def validation_error() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": str(_("Each invalid field (or body, or non_field_errors) with its messages.")),
+        "additionalProperties": {},
+    }
+
 
 DETAIL_ERRORS = {
     "401": _("Not authenticated: log in or send a valid token."),
@@ -65,7 +67,9 @@ class AutoSchema(openapi.AutoSchema):
         responses = operation["responses"]
         for code in self._error_codes(operation):
             if code == "400":
-                error: Any = OpenApiResponse(response=VALIDATION_ERROR, description=str(_("Invalid input.")))
+                error: Any = OpenApiResponse(
+                    response=validation_error(), description=str(_("Invalid input."))
+                )
             else:
                 error = OpenApiResponse(response=ErrorSerializer, description=str(DETAIL_ERRORS[code]))
             documented = responses.get(code)
