@@ -9,8 +9,10 @@ suite on both); nothing of a refused request is saved.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+import yaml
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -186,3 +188,58 @@ def test_an_unexpected_error_is_a_json_500_not_an_html_page(api, monkeypatch, ca
     assert set(response.json()) == {"detail"}
     assert "a bug" not in response.content.decode()
     assert any("Unhandled error in the API" in r.getMessage() for r in caplog.records)
+
+
+# --- the schema describes these answers --------------------------------------------------------
+
+
+@pytest.fixture
+def schema(manager) -> dict:
+    client = APIClient()
+    client.force_authenticate(manager)
+    return yaml.safe_load(client.get(reverse("api-schema")).content)
+
+
+def operations(schema: dict):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield f"{method.upper()} {path}", operation
+
+
+def test_every_operation_documents_its_errors(schema):
+    for name, operation in operations(schema):
+        responses = operation["responses"]
+        assert {"401", "403"} <= set(responses), name
+        if "requestBody" in operation:
+            assert {"400", "415"} <= set(responses), name
+            assert set(operation["requestBody"]["content"]) == {"application/json"}, name
+        if "{" in name:
+            assert "404" in responses, name
+        assert "500" not in responses, name
+        for code, response in responses.items():
+            assert code.startswith("2") or "content" in response, (name, code)
+
+
+def test_the_schema_describes_what_the_api_returns(schema):
+    components, paths = schema["components"]["schemas"], schema["paths"]
+
+    # Open cases have no close reason, people enrolled without a placement no level: "" is allowed.
+    for component, field in [("Case", "close_reason"), ("Enrolment", "placement_level")]:
+        choices = [
+            value
+            for ref in components[component]["properties"][field]["oneOf"]
+            for value in components[ref["$ref"].rsplit("/", 1)[1]]["enum"]
+        ]
+        assert "" in choices, component
+    # Plain lists, not pages.
+    my_roles = paths["/api/v1/centres/my-roles/"]["get"]["responses"]["200"]
+    assert my_roles["content"]["application/json"]["schema"]["type"] == "array"
+    made = paths["/api/v1/classes/{id}/generate-lessons/"]["post"]["responses"]["201"]
+    assert made["content"]["application/json"]["schema"]["type"] == "array"
+    # The session's record is absent for callers who may not read it.
+    assert not {"summary", "confidential_note", "follow_up_on"} & set(components["Session"]["required"])
+    # Times of day are local, without an offset.
+    starts_at = components["Lesson"]["properties"]["starts_at"]
+    assert "format" not in starts_at
+    assert re.fullmatch(starts_at["pattern"], "14:00:00") and re.fullmatch(starts_at["pattern"], "09:30")

@@ -65,13 +65,16 @@ class AutoSchema(openapi.AutoSchema):
         if operation is None:
             return None
         responses = operation["responses"]
-        for code in self._error_codes(operation):
+        # Errors a view declared without a body get one too.
+        bare = {code for code, response in responses.items() if code >= "400" and "content" not in response}
+        for code in sorted(set(self._error_codes(operation)) | bare):
             if code == "400":
                 error: Any = OpenApiResponse(
                     response=validation_error(), description=str(_("Invalid input."))
                 )
             else:
-                error = OpenApiResponse(response=ErrorSerializer, description=str(DETAIL_ERRORS[code]))
+                description = str(DETAIL_ERRORS.get(code, ""))
+                error = OpenApiResponse(response=ErrorSerializer, description=description)
             documented = responses.get(code)
             if documented is None or "content" not in documented:
                 responses[code] = self._get_response_for_code(error, code)
