@@ -16,6 +16,7 @@ import yaml
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from config.errors import server_error
 from kem.api import beneficiaries as beneficiaries_api
 from kem.models import Beneficiary, Role
 
@@ -243,3 +244,36 @@ def test_the_schema_describes_what_the_api_returns(schema):
     starts_at = components["Lesson"]["properties"]["starts_at"]
     assert "format" not in starts_at
     assert re.fullmatch(starts_at["pattern"], "14:00:00") and re.fullmatch(starts_at["pattern"], "09:30")
+
+
+# --- outside DRF's views ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/classes/0.5/status/", "/api/v1/organisations/-1.5e-07/", "/api/v1/no-such-thing/"]
+)
+def test_a_path_the_api_router_does_not_match_is_a_json_404(api, path):
+    response = api.post(path, {"status": "planned"}, format="json")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert set(response.json()) == {"detail"}
+
+
+def test_pages_outside_the_api_keep_their_html_404(client, officer):
+    client.force_login(officer)
+
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_crash_outside_drf_under_the_api_is_a_json_500(rf):
+    response = server_error(rf.get("/api/v1/centres/"))
+
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/json")
+    assert set(json.loads(response.content)) == {"detail"}
+    assert server_error(rf.get("/")).status_code == 500
+    assert server_error(rf.get("/"))["Content-Type"].startswith("text/html")

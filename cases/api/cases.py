@@ -157,10 +157,16 @@ class CaseFilter(filters.FilterSet):
 
 
 ERRORS = {400: OpenApiResponse(description=gettext_lazy("Invalid fields, each with its messages."))}
+# Creating names an object in the body (the person, the case): one the caller may not see is a 404.
+NAMED_NOT_FOUND = {
+    404: OpenApiResponse(description=gettext_lazy("The person or case named is not visible to you."))
+}
 
 
 @extend_schema_view(
-    create=extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, **ERRORS}),
+    create=extend_schema(
+        request=CaseCreateSerializer, responses={201: CaseSerializer, **ERRORS, **NAMED_NOT_FOUND}
+    ),
     partial_update=extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer, **ERRORS}),
 )
 class CaseViewSet(
@@ -339,7 +345,9 @@ class SessionFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    create=extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer, **ERRORS}),
+    create=extend_schema(
+        request=SessionCreateSerializer, responses={201: SessionSerializer, **ERRORS, **NAMED_NOT_FOUND}
+    ),
     partial_update=extend_schema(
         request=SessionUpdateSerializer, responses={200: SessionSerializer, **ERRORS}
     ),
