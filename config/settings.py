@@ -10,6 +10,7 @@ Two profiles:
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "django_countries",
+    "csp",
     "partners",
     "kem.vault",
     "kem",
@@ -77,6 +79,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kem.middleware.RequestIdMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "kem.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kem.middleware.GreekFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -183,7 +188,14 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "kem@localhost")
 
 # --- Security -------------------------------------------------------------------------------
+# Cookies (docs/SECURITY.md, "HTTP hardening"): no script reads any of them (htmx takes the CSRF
+# token from the page), all are HttpOnly and SameSite=Lax; Secure in production (HTTPS only).
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
@@ -195,10 +207,57 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    CSRF_COOKIE_HTTPONLY = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", True)
+
+# Proxies whose X-Forwarded-For is believed (IP addresses or CIDR networks, comma-separated), e.g.
+# the TLS-terminating proxy in front of gunicorn. Nobody else's is: a client cannot choose the
+# address that rate limits and the access log see (kem.services.access_log.client_ip).
+KEM_TRUSTED_PROXIES = env.list("KEM_TRUSTED_PROXIES", [])
+for _proxy in KEM_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"KEM_TRUSTED_PROXIES: {_proxy!r} is not an IP address or a network (e.g. 10.0.0.0/8)."
+        ) from None
+
+# Content-Security-Policy (django-csp): every script and style comes from our own static files;
+# no inline script, inline style or style attribute anywhere (a test in the browser fails on any
+# violation). The Swagger UI page adds only what it needs (kem/api/docs.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Permissions-Policy (django-permissions-policy): no page uses any of these browser features.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = (
@@ -258,8 +317,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("KEM_MAX_BODY_BYTES", 1024 * 1024, minimum
 KEM_API_MAX_JSON_DEPTH = env.int("KEM_API_MAX_JSON_DEPTH", 32, minimum=4)
 
 REST_FRAMEWORK = {
+    # The session class names the token class's challenge: a call without credentials is a 401
+    # with WWW-Authenticate (config/api_authentication.py).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "config.api_authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -287,6 +348,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge fetched from an outside validator (and none allowed by the Content-Security-Policy).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # Choice sets that share a field name ("mode", "area"): name their enums so the schema stays unambiguous.
     "ENUM_NAME_OVERRIDES": {
         "InterpretingModeEnum": "cases.models.InterpretingMode",
@@ -299,6 +362,9 @@ SPECTACULAR_SETTINGS = {
         "LessonStatusEnum": "courses.models.LessonStatus",
     },
 }
+
+# The schema and its Swagger UI page: logged-in staff only in production (kem/api/docs.py).
+KEM_API_DOCS_STAFF_ONLY = PRODUCTION
 
 # --- Logging: structured enough to follow a request, never personal data ------------------
 LOGGING = {
@@ -330,6 +396,8 @@ KEM_HEALTH_BROKER_TIMEOUT = 3
 KEM_DOWNLOAD_HOURS = env.int("KEM_DOWNLOAD_HOURS", 24, minimum=1)
 # Certificate checks a single address may make on the public verification page per minute.
 KEM_VERIFY_PER_MINUTE = env.int("KEM_VERIFY_PER_MINUTE", 20, minimum=1)
+# Times a single address may open partners' answer links (referrals) per minute, GET or POST.
+KEM_PARTNER_LINK_PER_MINUTE = env.int("KEM_PARTNER_LINK_PER_MINUTE", 20, minimum=1)
 # How long a partner's answer link (referrals) works before the centre must send a fresh one.
 KEM_PARTNER_LINK_DAYS = env.int("KEM_PARTNER_LINK_DAYS", 30, minimum=1)
 # The site's public address, for links in e-mails sent to partners (no trailing slash needed).

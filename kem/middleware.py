@@ -1,4 +1,5 @@
-"""A request id for every request, carried into logs and the access log."""
+"""A request id for every request, carried into logs and the access log; no cached copies of
+what Django answers."""
 
 from __future__ import annotations
 
@@ -10,9 +11,18 @@ import uuid
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("kem_request_id", default="-")
-_SAFE_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+# A proxy's id is kept only if it is a short plain token: ASCII letters and digits, with inner
+# hyphens (a UUID, a hex string). It starts with a letter or digit, so in a CSV cell it can never
+# be read as a formula ("-1+2", "=cmd"), and holds no space, quote, newline or control character.
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{7,63}")
+
+
+def safe_request_id(incoming: str) -> str | None:
+    """The incoming id if it is a safe token (see ``_SAFE_ID``), else ``None``."""
+    return incoming if _SAFE_ID.fullmatch(incoming) else None
 
 
 def current_request_id() -> str:
@@ -26,8 +36,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request_id = safe_request_id(request.headers.get("X-Request-ID", "")) or uuid.uuid4().hex
         request.request_id = request_id
         token = _request_id.set(request_id)
         try:
@@ -35,6 +44,25 @@ class RequestIdMiddleware:
         finally:
             _request_id.reset(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every answer Django makes.
+
+    Pages list names, the API returns personal data, downloads (certificates, exports, the access
+    log's CSV) are personal data: none may stay in a browser's or a proxy's cache. Static files
+    are served before this (WhiteNoise) and keep their long cache lifetimes; nothing else is
+    worth caching, so no view has to remember ``never_cache``.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
         return response
 
 

@@ -22,8 +22,6 @@ from reports.types import Cell, PublishedTable
 # A cell a centre's table does not list separately (e.g. outside its top N nationalities).
 NOT_LISTED = Cell(value=None, display="—")
 NO_TOTAL = Cell(value=None, display="")
-# Spreadsheet programs run a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- centres side by side ----------------------------------------------------------------------
@@ -167,12 +165,6 @@ def common_notes(built: Report, tables: list[PublishedTable]) -> list[str]:
 def own_notes(table: PublishedTable, common: list[str], built: Report) -> list[str]:
     said = tuple(f"{symbol}:" for symbol, _meaning in legend(built))
     return [str(n) for n in table.notes if str(n) not in common and not str(n).startswith(said)]
-
-
-def safe_text(value: Any) -> str:
-    """A label as text a spreadsheet will not run as a formula."""
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def _cell_out(cell: Cell) -> Any:

@@ -17,30 +17,36 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
+from kem.export_cells import neutral_cell, neutral_row
 from reports.build import Progress, Report
-from reports.layout import common_notes, header_lines, legend, own_notes, safe_text, table_lines
+from reports.layout import common_notes, header_lines, legend, own_notes, table_lines
 from reports.types import Cell, PublishedTable
 
 # --- writers -----------------------------------------------------------------------------------
 
 
 def write_csv(out: IO[bytes], built: Report, tables: list[PublishedTable], progress: Progress) -> None:
-    """CSV (UTF-8 with a BOM, so spreadsheet programs read Greek right), a line at a time."""
+    """CSV (UTF-8 with a BOM, so spreadsheet programs read Greek right), a line at a time; every
+    cell through :func:`kem.export_cells.neutral_cell`."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
+
+    def put(values: Iterable[Any]) -> None:
+        writer.writerow(neutral_row(values))
+
     for name, value in header_lines(built):
-        writer.writerow([safe_text(name), safe_text(value)])
+        put([name, value])
     for symbol, meaning in legend(built):
-        writer.writerow([safe_text(symbol), safe_text(meaning)])
+        put([symbol, meaning])
     common = common_notes(built, tables)
     for note in common:
-        writer.writerow([safe_text(note)])
+        put([note])
     for n, table in enumerate(tables, start=1):
-        writer.writerow([])
+        put([])
         for line, _cells in table_lines(table):
-            writer.writerow([safe_text(v) if isinstance(v, str) else v for v in line])
+            put(line)
         for note in own_notes(table, common, built):
-            writer.writerow([safe_text(note)])
+            put([note])
         progress(50 + 50 * n // len(tables))
     text.flush()
     text.detach()
@@ -116,23 +122,25 @@ BOLD = Font(bold=True)
 
 def write_xlsx(out: IO[bytes], built: Report, tables: list[PublishedTable], progress: Progress) -> None:
     """XLSX in openpyxl's write-only mode (rows go to disk as they are added); suppressed cells
-    hold the label on a coloured fill, explained by a legend line with the same fill."""
+    hold the label on a coloured fill, explained by a legend line with the same fill. Every cell
+    through :func:`kem.export_cells.neutral_cell` (openpyxl stores a text starting with "=" as a
+    formula)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Statistics")[:31])
     sheet.column_dimensions["A"].width = 42
     for name, value in header_lines(built):
-        sheet.append([_styled(sheet, name, font=BOLD), safe_text(value)])
+        sheet.append([_styled(sheet, name, font=BOLD), neutral_cell(value)])
     for symbol, meaning in legend(built):
-        sheet.append([_styled(sheet, symbol, fill=SUPPRESSED_FILL), safe_text(meaning)])
+        sheet.append([_styled(sheet, symbol, fill=SUPPRESSED_FILL), neutral_cell(meaning)])
     common = common_notes(built, tables)
     for note in common:
-        sheet.append([safe_text(note)])
+        sheet.append([neutral_cell(note)])
     for n, table in enumerate(tables, start=1):
         sheet.append([])
         for number, (line, cells) in enumerate(table_lines(table)):
             sheet.append(list(_xlsx_row(sheet, line, cells, heading=number == 0)))
         for note in own_notes(table, common, built):
-            sheet.append([safe_text(note)])
+            sheet.append([neutral_cell(note)])
         progress(50 + 45 * n // len(tables))
     workbook.save(out)
 
@@ -140,7 +148,7 @@ def write_xlsx(out: IO[bytes], built: Report, tables: list[PublishedTable], prog
 def _xlsx_row(sheet: Any, line: list[Any], cells: list[Cell | None], *, heading: bool) -> Iterable[Any]:
     for j, value in enumerate(line):
         cell = cells[j] if j < len(cells) else None
-        text = safe_text(value) if isinstance(value, str) else value
+        text = neutral_cell(value)
         if heading or j == 0:
             yield _styled(sheet, text, font=BOLD)
         elif cell is not None and cell.suppressed:
@@ -152,7 +160,7 @@ def _xlsx_row(sheet: Any, line: list[Any], cells: list[Cell | None], *, heading:
 def _styled(
     sheet: Any, value: Any, *, font: Font | None = None, fill: PatternFill | None = None
 ) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=safe_text(value) if isinstance(value, str) else value)
+    cell = WriteOnlyCell(sheet, value=neutral_cell(value))
     if font is not None:
         cell.font = font
     if fill is not None:

@@ -5,6 +5,7 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation.reloader import translation_file_changed
 
@@ -131,6 +132,13 @@ def dpo(make_staff, athens):
 def _test_settings(settings):
     for name, value in TEST_SETTINGS.items():
         setattr(settings, name, list(value) if isinstance(value, list) else value)
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_start_unspent():
+    """Rate limits (certificate checks, partner links) count per address in the cache, and every
+    test client comes from 127.0.0.1: each test starts with none spent."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

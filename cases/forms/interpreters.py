@@ -24,6 +24,7 @@ from cases.selectors.interpreters import RequestFilters, language_order
 from cases.services.interpreters import MAX_DURATION, MIN_DURATION, iso639_check
 from kem.forms.widgets import DateInput
 from kem.models import Centre
+from kem.validators import validate_name
 
 # --- languages ---------------------------------------------------------------------------------
 
@@ -74,7 +75,7 @@ class LanguageForm(forms.Form):
 
 class InterpreterForm(forms.Form):
     centre = forms.ModelChoiceField(label=_("Centre"), queryset=Centre.objects.none())
-    name = forms.CharField(label=_("Name"), max_length=150)
+    name = forms.CharField(label=_("Name"), max_length=150, validators=[validate_name])
     gender = forms.ChoiceField(
         label=_("Gender"), choices=[("", _("Not stated")), *InterpreterGender.choices], required=False
     )

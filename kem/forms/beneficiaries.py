@@ -31,7 +31,10 @@ from kem.validators import (
     normalise_phone,
     validate_afm,
     validate_amka,
+    validate_date_of_birth,
     validate_expiry_after_issue,
+    validate_identity_text,
+    validate_name,
     validate_not_future,
 )
 
@@ -54,6 +57,19 @@ ESSENTIAL_FIELDS = (
     "legal_status",
 )
 OPTIONAL_FIELDS = ("father_name", "mother_name", "email", "address", *SITUATION_FIELDS, "notes")
+
+
+# Names and identity text refuse invisible characters (kem/validators.py).
+NAME_FIELDS = (
+    "given_name",
+    "family_name",
+    "given_name_latin",
+    "family_name_latin",
+    "father_name",
+    "mother_name",
+    "municipality",
+)
+IDENTITY_TEXT_FIELDS = ("address",)
 
 
 def _year_field(label: str) -> forms.IntegerField:
@@ -105,9 +121,16 @@ class BeneficiaryForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["nationality"].choices = [("", "—"), *countries]
+        # The page, the API and imports all validate through this form: no invisible characters.
+        for name in NAME_FIELDS:
+            self.fields[name].validators.append(validate_name)
+        for name in IDENTITY_TEXT_FIELDS:
+            self.fields[name].validators.append(validate_identity_text)
         for kind in NUMBER_ONLY + DATED:
             label = DocumentKind(kind).label
-            self.fields[f"{kind}_number"] = forms.CharField(label=label, max_length=40, required=False)
+            self.fields[f"{kind}_number"] = forms.CharField(
+                label=label, max_length=40, required=False, validators=[validate_identity_text]
+            )
         for kind in DATED:
             label = DocumentKind(kind).label
             self.fields[f"{kind}_issued_on"] = forms.DateField(
@@ -137,8 +160,7 @@ class BeneficiaryForm(forms.Form):
     # --- validation ------------------------------------------------------------------------
     def clean_date_of_birth(self) -> dt.date | None:
         value = self.cleaned_data.get("date_of_birth")
-        if value:
-            validate_not_future(value)
+        validate_date_of_birth(value)
         return value
 
     def clean_birth_year(self) -> int | None:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kem.models import Discipline, Role
+from kem.validators import validate_name
 
 
 class MembershipGrantForm(forms.Form):
@@ -18,8 +19,12 @@ class MembershipGrantForm(forms.Form):
         choices=[("", _("— only for counsellors —")), *Discipline.choices],
         required=False,
     )
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, required=False, validators=[validate_name]
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, required=False, validators=[validate_name]
+    )
     email = forms.EmailField(label=_("E-mail"), required=False)
     password = forms.CharField(
         label=_("First password (new accounts only)"),

@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from kem.export_cells import neutral_row
 from kem.models import AccessEvent, Beneficiary, Centre, Membership, MergeRecord, Role
 from kem.permissions import CentrePerm, visible_centres
 from kem.registry import action_label
@@ -168,24 +169,21 @@ EXPORT_COLUMNS = (
 
 def access_log_export_rows(events: QuerySet[AccessEvent]) -> Iterator[list[str]]:
     """The events as CSV rows, read in chunks so that memory stays flat however long the log."""
-    yield list(EXPORT_COLUMNS)
+    yield neutral_row(EXPORT_COLUMNS)
     for event in events.iterator(chunk_size=EXPORT_CHUNK_SIZE):
-        yield [
-            timezone.localtime(event.at).isoformat(),
-            _cell(event.actor),
-            event.role,
-            str(event.centre_id or ""),
-            event.action,
-            action_label(event.action),
-            event.subject_type,
-            str(event.subject_id or ""),
-            " ".join(event.fields or []),
-            event.reason,
-            event.request_id,
-            event.ip or "",
-        ]
-
-
-def _cell(value: str) -> str:
-    """Neutralise a value a spreadsheet would run as a formula (usernames may start with + - @)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+        yield neutral_row(
+            [
+                timezone.localtime(event.at).isoformat(),
+                event.actor,
+                event.role,
+                str(event.centre_id or ""),
+                event.action,
+                action_label(event.action),
+                event.subject_type,
+                str(event.subject_id or ""),
+                " ".join(event.fields or []),
+                event.reason,
+                event.request_id,
+                event.ip or "",
+            ]
+        )

@@ -6,9 +6,11 @@ and stable (``kem.beneficiary.revealed``) and its label is registered in :mod:`k
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -19,15 +21,56 @@ from kem.middleware import current_request_id
 from kem.models.access_log import AccessEvent
 from kem.permissions import access_for
 
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple[_Network, ...]:
+    # The setting is checked when settings load; a test may change it, hence the cache key.
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _address(text: str) -> _Address | None:
+    """An IP address, or ``None`` for anything else ("not-an-ip", "unknown", a port, "")."""
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address.scope_id:
+            return ipaddress.IPv6Address(str(address).split("%", 1)[0])
+    return address
+
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address as the trusted proxy reports it (the last hop it added)."""
+    """The client's address: the one function that every rate limit and the access log use.
+
+    The peer (``REMOTE_ADDR``) is the client unless it is one of ``KEM_TRUSTED_PROXIES``; then
+    ``X-Forwarded-For`` is read from the right, skipping the trusted proxies, and the first
+    address no trusted proxy owns is the client. What a client writes into the header itself
+    stands left of that and is never read, so rotating it changes nothing. A malformed entry
+    (``not-an-ip``) ends the walk at the nearest trusted hop; it is never an error.
+    """
     if request is None:
         return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and settings.SECURE_PROXY_SSL_HEADER:
-        return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    if peer is None:
+        return None
+    trusted = _networks(tuple(settings.KEM_TRUSTED_PROXIES))
+    if not any(peer in network for network in trusted):
+        return str(peer)
+    client = peer
+    for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        hop = _address(entry)
+        if hop is None:
+            break
+        client = hop
+        if not any(hop in network for network in trusted):
+            break
+    return str(client)
 
 
 def role_at(user: Any, centre_id: int | None) -> str:

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kem.choices import LANGUAGES
+from kem.validators import validate_name
 from partners.models import Organisation, OrganisationType, PartnerService, ServiceCategory, WorkingArea
 from referrals.selectors.directory import DirectoryFilters
 from referrals.services.directory import ORGANISATION_FIELDS
@@ -73,6 +74,7 @@ class OrganisationForm(forms.Form):
         max_length=150,
         required=False,
         help_text=_("A role is enough, such as “intake desk”."),
+        validators=[validate_name],
     )
     email = forms.EmailField(
         label=_("Contact e-mail"),

@@ -5,12 +5,16 @@ The partner's page answers every token that opens nothing with one and the same 
 a token that was never a link of ours, 410 for a real link that expired or was revoked — so it
 never tells whether a referral exists. It is Greek unless ``?lang=en``, whatever the visitor's
 staff language cookie says, and is kept out of caches, search engines and referrer headers.
+Like the certificate verification page, each address may open it only
+``KEM_PARTNER_LINK_PER_MINUTE`` times a minute (GET and POST alike; the address is
+``client_ip``'s, which a client cannot choose), so tokens cannot be tried in bulk.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,9 +25,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from kem.forms.errors import add_service_errors
 from kem.permissions import access_for
+from kem.services.access_log import client_ip
 from referrals.forms.partner import DeclineForm, OutcomeForm
 from referrals.models import PartnerLink, ReferralStatus
 from referrals.policy import may_refer
@@ -31,6 +37,16 @@ from referrals.selectors.referrals import referral_for
 from referrals.services import links
 
 PARTNER_LANGUAGES = ("el", "en")
+RATE_GROUP = "referrals.partner-link"
+
+
+def _rate(group: str, request: HttpRequest) -> str:
+    # Read per request, not at import: settings come from the environment (and tests change them).
+    return f"{settings.KEM_PARTNER_LINK_PER_MINUTE}/m"
+
+
+def _client(group: str, request: HttpRequest) -> str:
+    return client_ip(request) or "unknown"
 
 
 # --- the partner's page ------------------------------------------------------------------------
@@ -52,10 +68,14 @@ def _private(response: HttpResponse, language: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit(group=RATE_GROUP, key=_client, rate=_rate, block=False)
 def partner_referral(request: HttpRequest, token: str) -> HttpResponse:
     """The referral as the partner sees it, with the answers its state allows."""
     language = _language(request)
     with translation.override(language):
+        if getattr(request, "limited", False):
+            response = render(request, "referrals/partner/limited.html", {"language": language}, status=429)
+            return _private(response, language)
         try:
             link = links.partner_link_resolve(token)
         except links.LinkInvalid as invalid:

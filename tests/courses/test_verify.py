@@ -136,3 +136,50 @@ def test_too_many_checks_from_one_address_get_429(client, certificate, settings)
     assert limited["X-Robots-Tag"].startswith("noindex")
     assert elsewhere.status_code == 200
     assert AccessEvent.objects.filter(action=VERIFIED_ACTION).count() == 4
+
+
+def test_rotating_x_forwarded_for_from_an_untrusted_client_does_not_bypass_the_limit(
+    client, certificate, settings
+):
+    settings.KEM_VERIFY_PER_MINUTE = 3
+    settings.KEM_TRUSTED_PROXIES = []
+
+    statuses = [
+        client.get(
+            reverse("certificate-verify-code", args=[certificate.code]),
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        ).status_code
+        for n in range(6)
+    ]
+
+    assert statuses == [200, 200, 200, 429, 429, 429]
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(client, certificate, settings):
+    settings.KEM_VERIFY_PER_MINUTE = 2
+    settings.KEM_TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    def check(client_address: str, claimed: str = "") -> int:
+        forwarded = f"{claimed}, {client_address}" if claimed else client_address
+        return client.get(
+            reverse("certificate-verify-code", args=[certificate.code]),
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        ).status_code
+
+    # One client rotating what it claims: the proxy's own entry decides, so it is limited.
+    assert [check("198.51.100.1", claimed=f"192.0.2.{n}") for n in range(3)] == [200, 200, 429]
+    # Another client behind the same proxy is counted apart.
+    assert check("198.51.100.2") == 200
+
+
+def test_a_malformed_x_forwarded_for_is_not_a_500(client, certificate, settings):
+    settings.KEM_TRUSTED_PROXIES = ["127.0.0.1"]
+
+    response = client.get(
+        reverse("certificate-verify-code", args=[certificate.code]), HTTP_X_FORWARDED_FOR="not-an-ip"
+    )
+
+    assert response.status_code == 200
+    assert AccessEvent.objects.get(action=VERIFIED_ACTION).ip == "127.0.0.1"

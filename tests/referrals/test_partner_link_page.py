@@ -253,3 +253,61 @@ def test_an_answer_that_no_longer_fits_shows_a_message_not_an_error(link, sent_r
     assert "data-error" in response.content.decode()
     sent_referral.refresh_from_db()
     assert sent_referral.status == ReferralStatus.WITHDRAWN
+
+
+# --- rate limit ---------------------------------------------------------------------------------
+
+
+def test_too_many_openings_from_one_address_get_429(link, client, settings):
+    settings.KEM_PARTNER_LINK_PER_MINUTE = 3
+
+    statuses = [client.get(url_of(link), REMOTE_ADDR="203.0.113.7").status_code for _ in range(4)]
+    elsewhere = client.get(url_of(link), REMOTE_ADDR="192.0.2.44")
+
+    assert statuses == [200, 200, 200, 429]
+    limited = client.get(url_of(link), REMOTE_ADDR="203.0.113.7")
+    assert "Too many requests" in limited.content.decode()
+    assert "Αμίνα" not in limited.content.decode()
+    assert limited["X-Robots-Tag"].startswith("noindex")
+    assert "no-store" in limited["Cache-Control"]
+    assert elsewhere.status_code == 200
+
+
+def test_guessing_tokens_is_limited_like_opening_a_real_link(client, settings):
+    settings.KEM_PARTNER_LINK_PER_MINUTE = 5
+
+    statuses = [client.get(page_url(f"guess-{n}"), REMOTE_ADDR="203.0.113.8").status_code for n in range(7)]
+
+    assert statuses == [404] * 5 + [429] * 2
+
+
+def test_posting_answers_counts_towards_the_limit(link, client, settings):
+    settings.KEM_PARTNER_LINK_PER_MINUTE = 2
+    client.get(url_of(link))
+
+    assert client.post(url_of(link), {"answer": "nonsense"}).status_code == 400
+    assert client.post(url_of(link), {"answer": "nonsense"}).status_code == 429
+
+
+def test_rotating_x_forwarded_for_from_an_untrusted_client_does_not_bypass_the_limit(link, client, settings):
+    settings.KEM_PARTNER_LINK_PER_MINUTE = 3
+    settings.KEM_TRUSTED_PROXIES = []
+
+    statuses = [
+        client.get(
+            url_of(link), REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
+        ).status_code
+        for n in range(6)
+    ]
+
+    assert statuses == [200, 200, 200, 429, 429, 429]
+
+
+def test_the_limited_page_follows_the_partners_language(link, client, settings):
+    settings.KEM_PARTNER_LINK_PER_MINUTE = 1
+    client.get(url_of(link, lang="el"))
+
+    limited = client.get(url_of(link, lang=""))
+
+    assert limited.status_code == 429
+    assert limited["Content-Language"] == "el" and '<html lang="el">' in limited.content.decode()
