@@ -11,6 +11,7 @@ Two profiles:
 from __future__ import annotations
 
 import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -56,7 +57,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -88,6 +90,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kem.sessions.SessionTimeoutMiddleware",
+    # Turns a refused log-in of a locked-out account or address into the lock-out page (last, so
+    # that it sees the flag the authentication left on the request).
+    "axes.middleware.AxesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -132,12 +138,14 @@ CACHES = {"default": env.cache("CACHE_URL", "locmemcache://")}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every password check of a locked-out account or address (kem.lockout).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -146,6 +154,44 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous people see nothing
+
+# --- Sessions (docs/SECURITY.md, "Lock-out, passwords and sessions") ------------------------
+# A log-in ends after KEM_SESSION_IDLE_MINUTES without a request, and KEM_SESSION_MAX_HOURS after
+# the log-in whatever the activity (kem.sessions.SessionTimeoutMiddleware).
+KEM_SESSION_IDLE_MINUTES = env.int("KEM_SESSION_IDLE_MINUTES", 30, minimum=1)
+KEM_SESSION_MAX_HOURS = env.int("KEM_SESSION_MAX_HOURS", 10, minimum=1)
+SESSION_COOKIE_AGE = KEM_SESSION_MAX_HOURS * 3600
+# Nothing a database dump holds opens a session: with SESSION_CACHE_URL (Redis, production) the
+# sessions live in that cache only; without it they are in the database under a hash of their key
+# (kem.sessions), so a stolen table row names no cookie that works.
+SESSION_CACHE_URL = env.str("SESSION_CACHE_URL", "")
+if SESSION_CACHE_URL:
+    CACHES["sessions"] = env.cache("SESSION_CACHE_URL", SESSION_CACHE_URL)
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_CACHE_ALIAS = "sessions"
+else:
+    SESSION_ENGINE = "kem.sessions"
+
+# --- Lock-out (django-axes; kem.lockout) -------------------------------------------------------
+# KEM_LOGIN_FAILURE_LIMIT wrong passwords for one account, or KEM_LOGIN_ADDRESS_FAILURE_LIMIT from
+# one address (any accounts), within KEM_LOCKOUT_MINUTES lock that account or address out for
+# KEM_LOCKOUT_MINUTES after the last failure; a manager can unlock their centre's staff sooner.
+KEM_LOGIN_FAILURE_LIMIT = env.int("KEM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+KEM_LOGIN_ADDRESS_FAILURE_LIMIT = env.int("KEM_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+KEM_LOCKOUT_MINUTES = env.int("KEM_LOCKOUT_MINUTES", 30, minimum=1)
+AXES_FAILURE_LIMIT = KEM_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=KEM_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "kem.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "kem.views.auth.locked_out"
+# The one reading of the client's address (trusted proxies only), shared with the access log.
+AXES_CLIENT_IP_CALLABLE = "kem.services.access_log.client_ip"
+AXES_RESET_ON_SUCCESS = True
+# A refused attempt during a lock-out does not prolong it (else a typo loop never ends).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Axes' own log of every log-in (address, browser) is not kept: lock-outs go to the access log.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 # --- Language -------------------------------------------------------------------------------
 LANGUAGE_CODE = "el"
@@ -196,7 +242,6 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -304,6 +349,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kem.tasks.downloads_cleanup",
         "schedule": crontab(minute=40),
     },
+    # Jobs whose task could not be queued (broker down) are queued again; jobs whose worker died
+    # (no heartbeat for KEM_JOB_STALE_MINUTES) are resumed or failed.
+    "jobs-sweep": {
+        "task": "kem.tasks.jobs_sweep",
+        "schedule": 60.0,
+    },
     "document-reminders": {
         "task": "cases.tasks.document_reminders",
         "schedule": crontab(hour=6, minute=30),
@@ -321,7 +372,8 @@ REST_FRAMEWORK = {
     # with WWW-Authenticate (config/api_authentication.py).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "config.api_authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed, expiring, revocable tokens ("Authorization: Token <key>"; kem.api.auth).
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Lists read their query parameters through a FilterSet: a bad value is a 400 naming it.
@@ -339,6 +391,15 @@ REST_FRAMEWORK = {
         if DEBUG
         else ["rest_framework.renderers.JSONRenderer"]
     ),
+}
+# API tokens: only a hash is stored; each expires KEM_API_TOKEN_HOURS after it is issued and is
+# revoked by log-out, by a password change and by deactivating the user.
+KEM_API_TOKEN_HOURS = env.int("KEM_API_TOKEN_HOURS", 10, minimum=1)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=KEM_API_TOKEN_HOURS),
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": 10,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "KEM back-office API",
@@ -394,6 +455,20 @@ KEM_STATISTICS_OPEN_CACHE_SECONDS = env.int("KEM_STATISTICS_OPEN_CACHE_SECONDS",
 KEM_HEALTH_BROKER_TIMEOUT = 3
 # How long a made download (certificates of a class, a statistics export) can be fetched.
 KEM_DOWNLOAD_HOURS = env.int("KEM_DOWNLOAD_HOURS", 24, minimum=1)
+# Spreadsheet imports (kem/sheets.py): each limit is checked before or while the file is read,
+# so that no upload can hold a web or worker process for long or fill its memory.
+KEM_IMPORT_MAX_BYTES = env.int("KEM_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+KEM_IMPORT_MAX_ROWS = env.int("KEM_IMPORT_MAX_ROWS", 50_000, minimum=1)
+KEM_IMPORT_MAX_COLUMNS = env.int("KEM_IMPORT_MAX_COLUMNS", 200, minimum=1)
+KEM_IMPORT_MAX_LINE_CHARS = env.int("KEM_IMPORT_MAX_LINE_CHARS", 1024 * 1024, minimum=1024)
+# What an XLSX's zip may unpack to in all, and how much more than its packed size one large part may be.
+KEM_IMPORT_MAX_UNZIPPED_BYTES = env.int("KEM_IMPORT_MAX_UNZIPPED_BYTES", 256 * 1024 * 1024, minimum=1024)
+KEM_IMPORT_MAX_RATIO = env.int("KEM_IMPORT_MAX_RATIO", 100, minimum=2)
+# Background jobs (imports, downloads): a running job's worker writes a heartbeat on its row;
+# one silent for KEM_JOB_STALE_MINUTES is taken to have lost its worker and is resumed (at most
+# KEM_JOB_MAX_ATTEMPTS runs in all) or failed, by the beat task kem.tasks.jobs_sweep.
+KEM_JOB_STALE_MINUTES = env.int("KEM_JOB_STALE_MINUTES", 5, minimum=1)
+KEM_JOB_MAX_ATTEMPTS = env.int("KEM_JOB_MAX_ATTEMPTS", 3, minimum=1)
 # Certificate checks a single address may make on the public verification page per minute.
 KEM_VERIFY_PER_MINUTE = env.int("KEM_VERIFY_PER_MINUTE", 20, minimum=1)
 # Times a single address may open partners' answer links (referrals) per minute, GET or POST.

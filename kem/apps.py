@@ -9,9 +9,15 @@ class KemConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
+        from django.contrib.auth import get_user_model, user_logged_in
+        from django.db.models.signals import pre_save
+
+        from kem import sessions
         from kem.registry import register_action_labels, register_timeline_source
         from kem.roles import sync_role_groups
         from kem.selectors import people, timeline
+        from kem.services import auth
 
         register_action_labels(
             {
@@ -22,7 +28,16 @@ class KemConfig(AppConfig):
                 "kem.beneficiary.merged": _("Merged two records of a person"),
                 "kem.access_log.exported": _("Exported the access log"),
                 "api.beneficiary.read": _("Read a person's data through the API"),
+                auth.LOCKED_OUT: _("Locked out after too many wrong passwords"),
+                auth.UNLOCKED: _("Unlocked a locked-out account"),
             }
+        )
+        user_locked_out.connect(auth.lockout_record, dispatch_uid="kem.lockout_record")
+        user_logged_in.connect(sessions.stamp_login, dispatch_uid="kem.sessions.stamp_login")
+        pre_save.connect(
+            auth.tokens_revoke_on_credentials_change,
+            sender=get_user_model(),
+            dispatch_uid="kem.tokens_revoke_on_credentials_change",
         )
         for source in (
             timeline.record_history,

@@ -10,18 +10,57 @@ import csv
 import hashlib
 import io
 import os
+import re
 import secrets
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kem.vault.normalise import fold
 
 FILE_LIFETIME_DAYS = 7
+# The longest header kept (a cell may hold 32,767 characters; a column's name needs far fewer).
+HEADER_CHARS = 120
+# Only members larger than this are held to the compression ratio (tiny XML parts compress well).
+RATIO_FROM_BYTES = 1024 * 1024
+# Parts an XLSX zip may hold (a workbook of one sheet has about a dozen).
+MAX_ZIP_MEMBERS = 1000
+# How much of a worksheet's XML is read to find its declared <dimension>.
+DIMENSION_PROBE_BYTES = 4096
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\"")
+
+
+class SheetRefused(ValidationError):
+    """The file is refused before (or while) it is read: too large, too wide, too long, a zip bomb."""
+
+
+def max_rows() -> int:
+    return int(settings.KEM_IMPORT_MAX_ROWS)
+
+
+def max_columns() -> int:
+    return int(settings.KEM_IMPORT_MAX_COLUMNS)
+
+
+def too_many_rows() -> SheetRefused:
+    return SheetRefused(
+        gettext("A file may hold at most %(limit)s rows.") % {"limit": f"{max_rows():,}".replace(",", ".")},
+        code="too_many_rows",
+    )
+
+
+def too_many_columns() -> SheetRefused:
+    return SheetRefused(
+        gettext("A file may hold at most %(limit)s columns.") % {"limit": max_columns()},
+        code="too_many_columns",
+    )
 
 
 class FileFormat(models.TextChoices):
@@ -58,39 +97,159 @@ def delete_stored(name: str) -> None:
         (private_dir() / name).unlink(missing_ok=True)
 
 
+# --- guards -----------------------------------------------------------------------------------
+def check_size(size: int) -> None:
+    """Refuse a file larger than ``KEM_IMPORT_MAX_BYTES`` (asked before a byte of it is read)."""
+    if size > int(settings.KEM_IMPORT_MAX_BYTES):
+        raise SheetRefused(too_large_message(), code="file_too_large")
+
+
+def too_large_message() -> str:
+    return gettext("The file is larger than %(limit)s MB.") % {
+        "limit": _megabytes(int(settings.KEM_IMPORT_MAX_BYTES))
+    }
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.3g}"
+
+
+def check_workbook(source: Path | IO[bytes]) -> None:
+    """Refuse an XLSX whose zip would unpack too large, too compressed, or whose worksheets declare
+    more rows or columns than allowed; only the zip's directory and a few bytes of each worksheet
+    are read, so a crafted "bomb" is refused in milliseconds and without memory.
+
+    The sizes the zip's directory declares bound what reading can produce: Python's zipfile (which
+    openpyxl uses) never returns more than a member's declared size.
+    """
+    total_limit = int(settings.KEM_IMPORT_MAX_UNZIPPED_BYTES)
+    ratio_limit = int(settings.KEM_IMPORT_MAX_RATIO)
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise SheetRefused(
+                    gettext("The workbook unpacks to far more data than a spreadsheet of people holds."),
+                    code="zip_bomb",
+                )
+            total = 0
+            for member in members:
+                total += member.file_size
+                ratio = member.file_size / max(member.compress_size, 1)
+                if total > total_limit or (member.file_size > RATIO_FROM_BYTES and ratio > ratio_limit):
+                    raise SheetRefused(
+                        gettext("The workbook unpacks to far more data than a spreadsheet of people holds."),
+                        code="zip_bomb",
+                    )
+            for member in members:
+                if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+                    with archive.open(member) as part:
+                        _check_dimension(part.read(DIMENSION_PROBE_BYTES))
+    except SheetRefused:
+        raise
+    except Exception:  # not a zip, a truncated one, an unknown compression: not a workbook
+        raise SheetRefused(
+            gettext("The file could not be read as a spreadsheet."), code="unreadable"
+        ) from None
+
+
+def _check_dimension(head: bytes) -> None:
+    found = _DIMENSION.search(head)
+    if found is None:
+        return
+    last_column = (found.group(3) or found.group(1)).decode("ascii")
+    last_row = int(found.group(4) or found.group(2))
+    if _column_number(last_column) > max_columns():
+        raise too_many_columns()
+    if last_row > max_rows() + 1:
+        raise too_many_rows()
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
 # --- reading ----------------------------------------------------------------------------------
 def read_rows(path: Path, file_format: str) -> Iterator[tuple[int, list[Any]]]:
-    """(sheet row number, cells) of every row, the header row (number 1) first.
+    """(sheet row number, cells) of every row, the header row (number 1) first, one at a time.
 
-    XLSX: the first worksheet, read-only and streaming, with the cells' values (not formulas).
-    CSV: UTF-8 with or without a byte-order mark, ``,`` or ``;`` as the delimiter.
+    XLSX: the first worksheet, read-only and streaming, with the cells' values (not formulas),
+    after :func:`check_workbook`; never more than ``KEM_IMPORT_MAX_COLUMNS`` cells a row.
+    CSV: UTF-8 with or without a byte-order mark, ``,`` or ``;`` as the delimiter, read line by
+    line; a line longer than ``KEM_IMPORT_MAX_LINE_CHARS`` or wider than the column limit stops it.
+    Either way a row beyond ``KEM_IMPORT_MAX_ROWS`` (after the header) is refused as soon as it is
+    seen, with :class:`SheetRefused`.
     """
-    if file_format == FileFormat.XLSX:
-        yield from _xlsx_rows(path)
-    else:
-        yield from _csv_rows(path)
+    rows = _xlsx_rows(path) if file_format == FileFormat.XLSX else _csv_rows(path)
+    limit = max_rows() + 1
+    for number, cells in rows:
+        if number > limit:
+            raise too_many_rows()
+        yield number, cells
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    check_workbook(path)
+    columns = max_columns()
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        raise SheetRefused(
+            gettext("The file could not be read as a spreadsheet."), code="unreadable"
+        ) from None
     try:
         sheet = workbook.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
+        # Neither the declared size (it may lie) nor the sheet's real one decides how far reading
+        # goes: cells right of the column limit are not even made (a sheet declaring 16,384
+        # columns would otherwise be padded to that width on every row), and reading ends at the
+        # row after the row limit.
+        rows = sheet.iter_rows(max_col=columns + 1, max_row=max_rows() + 2, values_only=True)
+        for number, cells in enumerate(rows, start=1):
+            row = list(cells)
+            if len(row) > columns and row[columns] not in (None, ""):
+                raise too_many_columns()
+            del row[columns:]
+            while row and row[-1] is None:
+                row.pop()
+            yield number, row
     finally:
         workbook.close()
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    columns = max_columns()
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        first = handle.readline()
+        first = handle.readline(int(settings.KEM_IMPORT_MAX_LINE_CHARS) + 1)
         delimiter = ";" if first.count(";") > first.count(",") else ","
         handle.seek(0)
-        reader = csv.reader(handle, delimiter=delimiter)
-        for number, cells in enumerate(reader, start=1):
-            yield number, list(cells)
+        reader = csv.reader(_bounded_lines(handle), delimiter=delimiter)
+        try:
+            for number, cells in enumerate(reader, start=1):
+                if len(cells) > columns:
+                    if any(c.strip() for c in cells[columns:]):
+                        raise too_many_columns()
+                    cells = cells[:columns]
+                yield number, cells
+        except (csv.Error, UnicodeDecodeError):
+            raise SheetRefused(
+                gettext("The file could not be read as a spreadsheet."), code="unreadable"
+            ) from None
+
+
+def _bounded_lines(handle: IO[str]) -> Iterator[str]:
+    limit = int(settings.KEM_IMPORT_MAX_LINE_CHARS)
+    while line := handle.readline(limit + 1):
+        if len(line) > limit:
+            raise SheetRefused(
+                gettext("A line of the file is longer than %(limit)s characters.") % {"limit": limit},
+                code="line_too_long",
+            )
+        yield line
 
 
 def read_headers(path: Path, file_format: str) -> list[str]:
@@ -101,15 +260,23 @@ def read_headers(path: Path, file_format: str) -> list[str]:
 
 
 def unique_headers(cells: list[Any]) -> list[str]:
+    """Names for the header cells, each unique, in time linear in the number of cells."""
+    cells = list(cells)
     while cells and (cells[-1] is None or str(cells[-1]).strip() == ""):
-        cells = cells[:-1]
+        cells.pop()
     headers: list[str] = []
+    used: set[str] = set()
+    next_suffix: dict[str, int] = {}
     for position, cell in enumerate(cells, start=1):
-        name = str(cell).strip() if cell is not None else ""
+        name = str(cell).strip()[:HEADER_CHARS] if cell is not None else ""
         name = name or str(_("Column %(number)s") % {"number": position})
-        base, n = name, 2
-        while name in headers:
-            name, n = f"{base} ({n})", n + 1
+        if name in used:
+            base, n = name, next_suffix.get(name, 2)
+            while f"{base} ({n})" in used:
+                n += 1
+            name = f"{base} ({n})"
+            next_suffix[base] = n + 1
+        used.add(name)
         headers.append(name)
     return headers
 

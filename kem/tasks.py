@@ -13,14 +13,25 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def clear_expired_sessions(self) -> int:
-    """Delete expired log-in sessions (daily, from beat); returns how many went."""
+    """Delete expired log-in sessions and API tokens (daily, from beat); returns how many went."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
-    return deleted
+    from kem.services.auth import api_tokens_expired_delete
+
+    return deleted + api_tokens_expired_delete()
 
 
-# --- spreadsheet import (kem/services/imports.py) ---------------------------------------------
-# Arguments are job ids only. A failure is retried with backoff; when the retries are spent the
-# job is marked failed (its file deleted) and the error is raised for the worker's log.
+# --- background jobs (kem/services/jobs.py) ---------------------------------------------------
+# Arguments are job ids only. A task works on its job only once it has claimed it (a message
+# delivered twice does nothing the second time). A permanent error (validation, a file gone, a
+# right withdrawn) fails the job at once with its message; any other error is retried with
+# backoff, and when the retries are spent the job is marked failed and the error is raised for
+# the worker's log.
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def import_read(self, job_id: int) -> str:
+    """Read an uploaded sheet's header row (the first read of the file happens here, not on the web)."""
+    return _import_step(self, job_id, "read")
+
+
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def import_check(self, job_id: int) -> str:
     """The dry run of an import: validate every row and store the report."""
@@ -41,18 +52,58 @@ def import_files_cleanup(self) -> int:
     return cleanup()
 
 
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=2)
+def jobs_sweep(self) -> dict[str, int]:
+    """Send jobs the broker refused, resume or fail jobs whose worker died (every minute, from beat)."""
+    from kem.services.jobs import jobs_sweep as sweep
+
+    return sweep()
+
+
 def _import_step(task, job_id: int, step: str) -> str:
-    from kem.services import imports
+    from kem.models import ImportStatus
+    from kem.services import imports, jobs
+
+    body = {"read": imports.import_read_job, "check": imports.import_check_job, "run": imports.import_run_job}
+    statuses = {"read": ImportStatus.UPLOADED, "check": ImportStatus.MAPPED, "run": ImportStatus.IMPORTING}
+    return _job_step(
+        task, jobs.IMPORTS, int(job_id), lambda: body[step](job_id=int(job_id)).status, (statuses[step],)
+    )
+
+
+def _job_step(task, kind, job_id, body, statuses=None) -> str:
+    """Claim the job, run ``body``; fail at once on a permanent error, else retry then fail."""
+    from django.utils import translation
+
+    from kem.services import jobs
     from kem.vault import key_cache
 
-    body = imports.import_check_job if step == "check" else imports.import_run_job
+    if not jobs.job_claim(kind, job_id, statuses=statuses):
+        # Delivered again, or held by a live worker: nothing to do twice.
+        current = kind.model.objects.filter(pk=job_id).values_list("status", flat=True).first()
+        return str(current or "gone")
     try:
         with key_cache():
-            return body(job_id=job_id).status
-    except Exception:
-        # Run eagerly (the embedded profile) a task is not retried: it fails at once.
+            outcome = body()
+        # Done with this step: the next one (queued later, e.g. the import after the dry run)
+        # may claim the job at once.
+        jobs.job_release(kind, job_id)
+        return outcome
+    except jobs.PERMANENT_ERRORS as error:
+        language = kind.model.objects.filter(pk=job_id).values_list("language", flat=True).first()
+        with translation.override(language or "el"):
+            kind.fail(job_id=job_id, code=jobs.permanent_code(error), message=jobs.permanent_message(error))
+        logger.info("job %s failed for good: %s", job_id, type(error).__name__)
+        return "failed"
+    except Exception as error:
         if task.request.is_eager or task.request.retries >= task.max_retries:
-            imports.import_fail(job_id=job_id, code="task_failed")
+            kind.fail(job_id=job_id, code="task_failed", message="")
+            if task.request.is_eager and kind is jobs.DOWNLOADS:
+                # In-process (the embedded profile) there is no worker to retry: the page says it failed.
+                logger.exception("download %s failed: %s", job_id, type(error).__name__)
+                return "failed"
+        else:
+            jobs.job_release(kind, job_id)
         raise
 
 
@@ -60,21 +111,9 @@ def _import_step(task, job_id: int, step: str) -> str:
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def download_build(self, job_id: str) -> str:
     """Make a download's file (certificates of a class, a statistics export); the job id only."""
-    from kem.services import downloads
-    from kem.vault import key_cache
+    from kem.services import downloads, jobs
 
-    try:
-        with key_cache():
-            return downloads.download_build(job_id=job_id).status
-    except Exception as error:
-        if self.request.is_eager:
-            # In-process (the embedded profile) there is no worker to retry: the page says it failed.
-            logger.exception("download %s failed", job_id)
-            downloads.download_fail(job_id=job_id, code=type(error).__name__)
-            return "failed"
-        if self.request.retries >= self.max_retries:
-            downloads.download_fail(job_id=job_id, code=type(error).__name__)
-        raise
+    return _job_step(self, jobs.DOWNLOADS, job_id, lambda: downloads.download_build(job_id=job_id).status)
 
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)

@@ -14,6 +14,11 @@ urlpatterns = [
         views.membership_revoke,
         name="membership-revoke",
     ),
+    path(
+        "centres/<int:pk>/staff/<int:membership_pk>/unlock/",
+        views.membership_unlock,
+        name="membership-unlock",
+    ),
     *beneficiaries.urlpatterns,
     *people.urlpatterns,
     *access_log.urlpatterns,

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kem.forms.errors import add_service_errors
 from kem.models import Centre
+from kem.views.jobs import tell_if_not_queued
 from reports import (
     panels,  # noqa: F401  (registers the home panel part)
     report,
@@ -184,7 +185,8 @@ def export(request: HttpRequest) -> HttpResponse:
         for message in invalid.messages:
             messages.error(request, message)
         return redirect(back)
-    messages.success(request, _("The export is being made; it will be ready to download here."))
+    if not tell_if_not_queued(request, job):
+        messages.success(request, _("The export is being made; it will be ready to download here."))
     return redirect(job)
 
 

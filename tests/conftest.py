@@ -6,6 +6,8 @@ import polib
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.http import HttpRequest
+from django.test import Client
 from django.utils import translation
 from django.utils.translation.reloader import translation_file_changed
 
@@ -78,6 +80,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.user_properties.append(("marker", name))
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """The permission matrix's size, when it ran (tests/test_permission_matrix.py)."""
+    ran = any(
+        "test_permission_matrix.py::test_every_subject" in getattr(report, "nodeid", "")
+        for reports in terminalreporter.stats.values()
+        for report in reports
+    )
+    if ran:
+        from tests.test_permission_matrix import describe_size
+
+        terminalreporter.write_line(describe_size())
+
+
 @pytest.fixture
 def athens(db):
     return CentreFactory(name_el="ΚΕΜ Αθήνας", name_en="KEM Athens", municipality="Αθήνα")
@@ -148,3 +163,20 @@ def _default_language():
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _test_client_login_carries_a_request(monkeypatch):
+    """Django's ``Client.login()`` checks the password with ``authenticate()`` but no request;
+    the lock-out (django-axes) refuses any check without one, as no real log-in lacks it. Give
+    it a request from the test client's address."""
+    login = Client.login
+
+    def login_with_a_request(self, **credentials):
+        if "request" not in credentials:
+            request = HttpRequest()
+            request.META["REMOTE_ADDR"] = "127.0.0.1"
+            credentials["request"] = request
+        return login(self, **credentials)
+
+    monkeypatch.setattr(Client, "login", login_with_a_request)

@@ -119,6 +119,6 @@ def test_seed_demo_gives_each_centre_interpreters_cases_and_sessions_once(demo, 
         assert sorted(sessions.values_list("status", flat=True)) == sorted(
             [SessionStatus.HELD] * 3 + [SessionStatus.SCHEDULED] * 3
         )
-    client.login(username="psychologist.athens", password=DEMO_PASSWORD)
+    client.post(reverse("login"), {"username": "psychologist.athens", "password": DEMO_PASSWORD})
     html = client.get("/").content.decode()
     assert 'data-panel="open-cases"' in html and "data-case=" in html

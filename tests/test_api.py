@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 from django.urls import reverse
+from knox.models import AuthToken
 from openapi_spec_validator import validate
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kem.models import Role
@@ -46,8 +46,8 @@ def test_anonymous_callers_get_401_or_403(api, athens):
 
 def test_a_token_authenticates(api, make_staff, athens):
     user = make_staff(Role.FRONT_DESK, athens)
-    token = Token.objects.create(user=user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _instance, token = AuthToken.objects.create(user=user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
     response = api.get(reverse("api:centre-list"))
 

@@ -29,6 +29,16 @@ def printable_certificates() -> QuerySet[Certificate]:
     )
 
 
+def class_printable_certificates(course_class: Any) -> QuerySet[Certificate]:
+    """The certificates a class's batch prints: valid ones of people not erased, in number order."""
+    return (
+        printable_certificates()
+        .filter(enrolment__course_class=course_class, revoked_at__isnull=True)
+        .exclude(enrolment__beneficiary__person_key__shredded_at__isnull=False)
+        .order_by("number")
+    )
+
+
 def certificate_for(user: Any, pk: Any) -> Certificate:
     """The certificate ``pk`` with what its PDF shows: 404 unless the user may see its class, 403
     unless they may issue the class's certificates."""

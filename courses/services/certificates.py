@@ -24,7 +24,7 @@ from courses.certificate_pdf import draw_certificate, new_canvas
 from courses.codes import new_code
 from courses.models import Certificate, CourseClass, Enrolment, EnrolmentStatus
 from courses.selectors.attendance import attendance_figures
-from courses.selectors.certificates import printable_certificates
+from courses.selectors.certificates import class_printable_certificates
 from kem.models import Centre, DownloadJob
 from kem.services.access_log import Access, access_record_many, role_at
 from kem.services.downloads import new_file
@@ -164,12 +164,7 @@ def certificates_build_batch(job: DownloadJob, progress: Callable[[int], None]) 
     course_class = CourseClass.objects.select_related("course", "centre").get(pk=job.params["class_id"])
     if not policy.may_issue_certificates(job.created_by, course_class):
         raise PermissionDenied
-    certificates = list(
-        printable_certificates()
-        .filter(enrolment__course_class=course_class, revoked_at__isnull=True)
-        .exclude(enrolment__beneficiary__person_key__shredded_at__isnull=False)
-        .order_by("number")
-    )
+    certificates = list(class_printable_certificates(course_class))
     if not certificates:
         raise ValidationError(_("This class has no certificates to print."), code="no_certificates")
     with new_file("pdf") as (stored_name, out):  # deleted again if drawing fails

@@ -24,13 +24,14 @@ from courses import policy
 from courses.forms.attendance import ResultsForm
 from courses.models import EnrolmentStatus
 from courses.selectors import attendance as selectors
-from courses.selectors.certificates import certificate_for
+from courses.selectors.certificates import certificate_for, class_printable_certificates
 from courses.services import certificates as certificate_services
 from courses.services.results import class_has_ended, results_record
 from kem.forms.errors import add_service_errors
 from kem.models import DownloadKind
 from kem.services.access_log import access_record, role_at
 from kem.services.downloads import download_start
+from kem.views.jobs import tell_if_not_queued
 
 
 def _result_rows(rows: list[selectors.RosterRow], form: ResultsForm) -> list[tuple]:
@@ -121,12 +122,17 @@ def class_certificates_print(request: HttpRequest, pk: int) -> HttpResponse:
     course_class = selectors.teaching_class_for(request.user, pk)
     if not policy.may_issue_certificates(request.user, course_class):
         raise PermissionDenied
+    if not class_printable_certificates(course_class).exists():
+        # Nothing to print: no job is queued for nothing.
+        messages.info(request, _("This class has no certificates to print. Issue them first."))
+        return redirect("class-results", pk=course_class.pk)
     job = download_start(
         kind=DownloadKind.CERTIFICATES,
         by=request.user,
         centre=course_class.centre,
         params={"class_id": course_class.pk},
     )
+    tell_if_not_queued(request, job)
     return redirect(job)
 
 

@@ -61,6 +61,13 @@ class DownloadJob(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
     failure = models.CharField(_("failure"), max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # What the asker reads when the job failed (in the job's language).
+    failure_message = models.CharField(_("failure message"), max_length=300, blank=True)
+    # Background work (kem/services/jobs.py): the task is to be (re)sent while queue_pending; the
+    # worker holding the job writes heartbeat_at while it works.
+    queue_pending = models.BooleanField(default=False, editable=False)
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     expires_at = models.DateTimeField(_("available until"), null=True, blank=True)

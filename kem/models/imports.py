@@ -49,7 +49,8 @@ class ImportJob(models.Model):
     # The random name of the private file; empty once the file is deleted.
     stored_name = models.CharField(max_length=64, blank=True, editable=False)
     language = models.CharField(_("language of the report"), max_length=8, default="el")
-    headers = models.JSONField(_("column headers"), default=list)
+    # Empty until the worker has read the header row.
+    headers = models.JSONField(_("column headers"), default=list, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
@@ -62,6 +63,14 @@ class ImportJob(models.Model):
     # {"rows": [{"row": 7, "errors": [{"column", "field", "code", "message"}], "warnings": [...]}]}
     report = models.JSONField(_("report"), default=dict, blank=True)
     failure = models.CharField(_("failure"), max_length=40, blank=True)
+    # What the manager reads when the job failed (in the job's language); never a cell's value.
+    failure_message = models.CharField(_("failure message"), max_length=300, blank=True)
+    # Background work (kem/services/jobs.py): the task is to be (re)sent while queue_pending; the
+    # worker holding the job writes heartbeat_at while it works; attempts counts the runs started.
+    queue_pending = models.BooleanField(default=False, editable=False)
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -75,18 +84,27 @@ class ImportJob(models.Model):
         return f"{_('import')} {self.pk}"
 
     def get_absolute_url(self) -> str:
-        if self.status == ImportStatus.UPLOADED:
+        if self.status == ImportStatus.UPLOADED and self.headers:
             return reverse("import-mapping", kwargs={"pk": self.pk})
         return reverse("import-check", kwargs={"pk": self.pk})
 
     @property
+    def is_reading(self) -> bool:
+        """Uploaded, and the worker has not yet read the header row."""
+        return self.status == ImportStatus.UPLOADED and not self.headers and bool(self.stored_name)
+
+    @property
     def is_running(self) -> bool:
         """A task is (or should be) working on the job: the page polls its progress."""
-        return self.status in (ImportStatus.MAPPED, ImportStatus.IMPORTING)
+        return self.is_reading or self.status in (ImportStatus.MAPPED, ImportStatus.IMPORTING)
 
     @property
     def can_map(self) -> bool:
-        return self.status in (ImportStatus.UPLOADED, ImportStatus.CHECKED) and bool(self.stored_name)
+        return (
+            self.status in (ImportStatus.UPLOADED, ImportStatus.CHECKED)
+            and bool(self.stored_name)
+            and bool(self.headers)
+        )
 
     @property
     def can_run(self) -> bool:

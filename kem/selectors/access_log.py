@@ -3,8 +3,9 @@
 Scope. A DPO sees the events recorded at the centres where they hold ``review_access_log``, and
 the events recorded without a centre (a search across the user's centres, an export of the log)
 whose actor has or had a membership at one of those centres: they are that centre's staff, and
-the DPO answers for what its staff do. Events with neither a centre nor a known user are nobody's
-to review here (the application records none).
+the DPO answers for what its staff do; a lock-out after wrong passwords is such an event of the
+locked account. Events with neither a centre nor a known user are nobody's to review here: the
+only ones are lock-outs of names no account has (superusers see those attempts in the admin).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from kem.lockout import locked_usernames
 from kem.models import Centre, Membership, Role
 from kem.permissions import CentrePerm, access_for, visible_centres
 from kem.registry import home_parts_by_panel
@@ -80,6 +81,12 @@ def staff_counts(*, centre: Centre) -> list[tuple[str, int]]:
         .values_list("role", "n")
     )
     return [(label, counts.get(value, 0)) for value, label in Role.choices]
+
+
+def staff_locked_out(*, centre: Centre) -> set[str]:
+    """The usernames of the centre's active staff that are locked out now (two queries)."""
+    usernames = Membership.objects.active().filter(centre=centre).values_list("user__username", flat=True)
+    return locked_usernames(usernames)
 
 
 def centre_staff(*, centre: Centre) -> QuerySet[Membership]:

@@ -17,12 +17,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 
 from kem.models import DownloadJob, DownloadStatus
 from kem.models.downloads import downloads_dir
 from kem.registry import download_builder
+from kem.services.jobs import DOWNLOADS, job_beat, job_enqueue
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -51,33 +52,42 @@ def new_file(suffix: str) -> Iterator[tuple[str, IO[bytes]]]:
 def download_start(
     *, kind: str, by: User, centre: Any = None, params: dict[str, Any] | None = None
 ) -> DownloadJob:
-    """Record a download and queue the task that makes it (after the transaction commits)."""
-    from kem import tasks
+    """Record a download and queue the task that makes it (after the transaction commits).
 
+    If the broker cannot be reached, ``job.queue_failed`` is true once the transaction has
+    committed and the sweeper queues the job later (``kem.services.jobs``).
+    """
     job = DownloadJob(
         kind=kind, centre=centre, created_by=by, params=params or {}, language=(get_language() or "el")[:8]
     )
-    job.full_clean()
-    job.save()
-    transaction.on_commit(lambda: tasks.download_build.delay(str(job.pk)))
+    with transaction.atomic():
+        job.full_clean()
+        job.save()
+        job_enqueue(job)
     return job
 
 
 def download_progress(job: DownloadJob, percent: int) -> None:
     job.progress = max(0, min(int(percent), 100))
-    DownloadJob.objects.filter(pk=job.pk).update(progress=job.progress, status=DownloadStatus.RUNNING)
+    job_beat(DOWNLOADS, job.pk, progress=job.progress, status=DownloadStatus.RUNNING)
 
 
 def download_build(*, job_id: str) -> DownloadJob:
-    """Run the job's builder; on success the file is kept for ``KEM_DOWNLOAD_HOURS`` hours."""
+    """Run the job's builder; on success the file is kept for ``KEM_DOWNLOAD_HOURS`` hours.
+
+    A job already made (a message delivered twice) is not made again.
+    """
     job = DownloadJob.objects.select_related("created_by", "centre").get(pk=job_id)
     if job.is_done:
         return job
-    DownloadJob.objects.filter(pk=job.pk).update(
-        status=DownloadStatus.RUNNING, attempts=job.attempts + 1, progress=0
-    )
+    job_beat(DOWNLOADS, job.pk, status=DownloadStatus.RUNNING, progress=0)
     builder = download_builder(job.kind)
-    filename, content_type, stored_name = builder(job, lambda percent: download_progress(job, percent))
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        filename, content_type, stored_name = builder(job, lambda percent: download_progress(job, percent))
+    job.refresh_from_db(fields=["status"])
+    if job.is_done:  # failed by the sweeper meanwhile: the late file is not offered
+        (downloads_dir() / stored_name).unlink(missing_ok=True)
+        return job
     now = timezone.now()
     job.status = DownloadStatus.READY
     job.progress = 100
@@ -90,10 +100,13 @@ def download_build(*, job_id: str) -> DownloadJob:
     return job
 
 
-def download_fail(*, job_id: str, code: str) -> None:
-    """Mark a job failed once its retries are spent (no file is kept)."""
-    DownloadJob.objects.filter(pk=job_id).update(
-        status=DownloadStatus.FAILED, failure=code[:200], finished_at=timezone.now()
+def download_fail(*, job_id: str, code: str, message: str = "") -> None:
+    """Mark a job failed (a permanent error, or its retries are spent); no file is kept."""
+    DownloadJob.objects.filter(pk=job_id).exclude(status=DownloadStatus.READY).update(
+        status=DownloadStatus.FAILED,
+        failure=code[:200],
+        failure_message=message[:300],
+        finished_at=timezone.now(),
     )
 
 

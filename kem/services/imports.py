@@ -30,9 +30,11 @@ from kem.models import Beneficiary, Centre, ImportJob, ImportMapping, ImportMode
 from kem.selectors.beneficiaries import SIMILAR_MIN_TOKENS, beneficiary_duplicates
 from kem.services.beneficiaries import beneficiary_fields_apply as apply_fields
 from kem.services.beneficiaries import id_numbers_of
+from kem.services.jobs import IMPORTS, job_beat, job_enqueue
 from kem.services.records import set_history_user
 from kem.sheets import (
     FILE_LIFETIME_DAYS,
+    check_size,
     delete_stored,
     header_key,
     is_blank,
@@ -50,7 +52,6 @@ from kem.vault.services import people_bulk_create
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-ROW_LIMIT = 50_000
 BATCH_SIZE = 500
 PROGRESS_EVERY = 250
 DIGESTS_PER_QUERY = 500
@@ -63,30 +64,46 @@ class ImportRefused(ValidationError):
 # --- the manager's steps -----------------------------------------------------------------------
 @transaction.atomic
 def import_upload(*, centre: Centre, by: User, upload: Any, file_format: str, language: str) -> ImportJob:
-    """Keep an uploaded sheet in the private folder and start a job, with the centre's remembered
-    mapping for the same headers (or a guess from their names) filled in."""
+    """Keep an uploaded sheet in the private folder and start a job; the worker reads its header
+    row (``import_read_job``). Nothing of the file is parsed here."""
+    check_size(upload.size)
     stored_name = store_upload(upload.chunks(), file_format)
-    try:
-        headers = read_headers(private_dir() / stored_name, file_format)
-    except Exception:
-        delete_stored(stored_name)
-        raise ValidationError(_("The file could not be read as a spreadsheet."), code="unreadable") from None
-    if not headers:
-        delete_stored(stored_name)
-        raise ValidationError(_("The file has no header row."), code="no_headers")
-    remembered = ImportMapping.objects.filter(centre=centre, header_key=header_key(headers)).first()
-    mapping = remembered.mapping if remembered else guess_mapping(headers)
     job = ImportJob(
         centre=centre,
         created_by=by,
         file_format=file_format,
         stored_name=stored_name,
         language=language,
-        headers=headers,
-        mapping={h: f for h, f in mapping.items() if h in headers},
     )
-    job.full_clean()
-    job.save()
+    try:
+        job.full_clean()
+        job.save()
+    except Exception:
+        delete_stored(stored_name)
+        raise
+    job_enqueue(job)
+    return job
+
+
+def import_read_job(*, job_id: int) -> ImportJob:
+    """Read the header row of the job's file and fill in the centre's remembered mapping for the
+    same headers, or a guess from their names (task ``kem.tasks.import_read``)."""
+    job = ImportJob.objects.get(pk=job_id)
+    if not job.is_reading or job.file_path is None:
+        return job
+    with translation.override(job.language):
+        if not job.file_path.exists():
+            raise ImportRefused(_("The file of this import is gone."), code="file_gone")
+        headers = read_headers(job.file_path, job.file_format)
+        if not headers:
+            raise ImportRefused(_("The file has no header row."), code="no_headers")
+    remembered = ImportMapping.objects.filter(centre=job.centre, header_key=header_key(headers)).first()
+    mapping = remembered.mapping if remembered else guess_mapping(headers)
+    job.headers = headers
+    job.mapping = {h: f for h, f in mapping.items() if h in headers}
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.UPLOADED).update(
+        headers=job.headers, mapping=job.mapping, progress=0, updated_at=timezone.now()
+    )
     return job
 
 
@@ -99,6 +116,7 @@ def import_map(*, job: ImportJob, by: User, mapping: dict[str, str]) -> ImportJo
     job.status = ImportStatus.MAPPED
     job.progress = 0
     job.report = {}
+    job.attempts = 0
     job.full_clean()
     job.save()
     ImportMapping.objects.update_or_create(
@@ -106,6 +124,7 @@ def import_map(*, job: ImportJob, by: User, mapping: dict[str, str]) -> ImportJo
         header_key=header_key(job.headers),
         defaults={"headers": job.headers, "mapping": mapping, "updated_by": by},
     )
+    job_enqueue(job)
     return job
 
 
@@ -118,8 +137,10 @@ def import_start(*, job: ImportJob, by: User, mode: str) -> ImportJob:
     job.mode = mode
     job.status = ImportStatus.IMPORTING
     job.progress = 0
+    job.attempts = 0
     job.full_clean()
     job.save()
+    job_enqueue(job)
     return job
 
 
@@ -133,11 +154,12 @@ def import_cancel(*, job: ImportJob, by: User) -> ImportJob:
     return job
 
 
-def import_fail(*, job_id: int, code: str) -> None:
-    """Mark a job failed (its task gave up) and delete its file."""
+def import_fail(*, job_id: int, code: str, message: str = "") -> None:
+    """Mark a job failed (a permanent error, or its task gave up) and delete its file."""
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is not None and not job.is_finished:
-        job.failure = code
+        job.failure = code[:40]
+        job.failure_message = message[:300]
         _finish(job, ImportStatus.FAILED)
 
 
@@ -186,12 +208,12 @@ class Row:
 
 def examine(job: ImportJob, *, after_row: int = 0, progress_span: tuple[int, int] = (0, 100)) -> list[Row]:
     """Validate every row of the job's file, then look for duplicates; updates the job's progress."""
-    if job.file_path is None:
+    if job.file_path is None or not job.file_path.exists():
         raise ImportRefused(_("The file of this import is gone."), code="file_gone")
     validator = RowValidator(job.mapping)
+    # Streamed: reading stops with a refusal as soon as the row after the limit is seen.
     rows = list(_data_rows(job, after_row=after_row))
-    if len(rows) > ROW_LIMIT:
-        raise ImportRefused(_("A file may hold at most %(limit)s rows."), code="too_many_rows")
+    job_beat(IMPORTS, job.pk)
     examined: list[Row] = []
     start, span = progress_span[0], (progress_span[1] - progress_span[0]) * 0.8
     for position, (number, cells) in enumerate(rows, start=1):
@@ -219,7 +241,7 @@ def _data_rows(job: ImportJob, *, after_row: int) -> Iterator[tuple[int, list[An
 
 def _progress(job: ImportJob, percent: int) -> None:
     job.progress = min(percent, 100)
-    ImportJob.objects.filter(pk=job.pk).update(progress=job.progress, updated_at=timezone.now())
+    job_beat(IMPORTS, job.pk, progress=job.progress, updated_at=timezone.now())
 
 
 def _find_duplicates(job: ImportJob, rows: list[Row], column_of: dict[str, str]) -> None:
@@ -376,12 +398,7 @@ def import_check_job(*, job_id: int) -> ImportJob:
     if job.status != ImportStatus.MAPPED:
         return job
     with translation.override(job.language):
-        try:
-            rows = examine(job)
-        except ImportRefused as refused:
-            job.failure = refused.code or "refused"
-            _finish(job, ImportStatus.FAILED)
-            return job
+        rows = examine(job)
     job.total_rows = len(rows)
     job.valid_rows = sum(1 for r in rows if r.is_valid)
     job.invalid_rows = job.total_rows - job.valid_rows
@@ -402,12 +419,7 @@ def import_run_job(*, job_id: int) -> ImportJob:
     if job.status != ImportStatus.IMPORTING:
         return job
     with translation.override(job.language):
-        try:
-            rows = examine(job, after_row=job.imported_through, progress_span=(0, 40))
-        except ImportRefused as refused:
-            job.failure = refused.code or "refused"
-            _finish(job, ImportStatus.FAILED)
-            return job
+        rows = examine(job, after_row=job.imported_through, progress_span=(0, 40))
         people = _build(job, rows)
         job.report = report_of(rows)
         invalid = [r for r in rows if not r.is_valid]

@@ -6,6 +6,7 @@ centre seen in another role a 403. The sheet's cells never reach a page, a URL o
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,14 +16,16 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from kem import tasks
+from kem import sheets
 from kem.forms.imports import ImportMappingForm, ImportRunForm, ImportUploadForm
-from kem.models import Centre, ImportJob, ImportMode
+from kem.models import Centre, ImportJob, ImportMode, ImportStatus
 from kem.permissions import CentrePerm, centres_with, may, visible_centres
 from kem.services import imports as services
+from kem.views.jobs import tell_if_not_queued
 
 RECENT_JOBS = 50
 
@@ -58,10 +61,21 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(request, "kem/imports/list.html", {"jobs": jobs})
 
 
+@csrf_exempt  # checked by _import_upload_form, once the declared length has been looked at
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     centres = _managed_centres(request.user)
+    if request.method == "POST" and _body_too_large(request):
+        # Refused from the declared length, before a byte of the body is read.
+        form = ImportUploadForm(centres=centres)
+        form.errors["file"] = form.error_class([sheets.too_large_message()])
+        return render(request, "kem/imports/upload.html", {"form": form}, status=413)
+    return _import_upload_form(request, centres)
+
+
+@csrf_protect
+def _import_upload_form(request: HttpRequest, centres: QuerySet[Centre]) -> HttpResponse:
     bound = request.method == "POST"
     form = ImportUploadForm(
         request.POST if bound else None, request.FILES if bound else None, centres=centres
@@ -79,9 +93,21 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
-            messages.success(request, _("The file is uploaded. Say which field each column fills."))
-            return redirect("import-mapping", pk=job.pk)
+            messages.success(
+                request, _("The file is uploaded. Once it is read, say which field each column fills.")
+            )
+            tell_if_not_queued(request, job)
+            return redirect(job)
     return render(request, "kem/imports/upload.html", {"form": form})
+
+
+def _body_too_large(request: HttpRequest) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    # The form's other fields and the multipart boundaries take a few kilobytes more than the file.
+    return length > settings.KEM_IMPORT_MAX_BYTES + 64 * 1024
 
 
 @login_required
@@ -92,8 +118,8 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(job)
     form = ImportMappingForm(request.POST or None, headers=job.headers, initial_mapping=job.mapping)
     if request.method == "POST" and form.is_valid():
-        services.import_map(job=job, by=request.user, mapping=form.mapping())
-        tasks.import_check.delay(job.pk)
+        job = services.import_map(job=job, by=request.user, mapping=form.mapping())
+        tell_if_not_queued(request, job)
         return redirect("import-check", pk=job.pk)
     return render(request, "kem/imports/mapping.html", {"job": job, "form": form})
 
@@ -103,6 +129,8 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 def import_check(request: HttpRequest, pk: int) -> HttpResponse:
     """The job's page: progress while a task works, then the dry-run report or the result."""
     job = import_job_for(request.user, pk)
+    if job.can_map and job.status == ImportStatus.UPLOADED:
+        return redirect("import-mapping", pk=job.pk)
     rows = job.report.get("rows", [])
     return render(
         request,
@@ -136,15 +164,15 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose what to import."))
         return redirect("import-check", pk=job.pk)
     try:
-        services.import_start(job=job, by=request.user, mode=form.cleaned_data["mode"])
+        job = services.import_start(job=job, by=request.user, mode=form.cleaned_data["mode"])
     except services.ImportRefused as refused:
         messages.error(request, refused.messages[0])
         return redirect("import-check", pk=job.pk)
-    tasks.import_run.delay(job.pk)
     if form.cleaned_data["mode"] == ImportMode.ALL_OR_NOTHING:
         messages.info(request, _("The import has started: every row or none will be registered."))
     else:
         messages.info(request, _("The import has started: the valid rows will be registered."))
+    tell_if_not_queued(request, job)
     return redirect("import-check", pk=job.pk)
 
 

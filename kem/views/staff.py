@@ -7,12 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kem import selectors, services
 from kem.forms.staff import MembershipGrantForm
 from kem.models import Membership, Role
 from kem.permissions import CentrePerm, access_for, centre_for, may, visible_centres
+from kem.selectors.staff import staff_locked_out
+from kem.services.auth import staff_unlock
 
 
 @login_required
@@ -84,8 +86,35 @@ def centre_staff(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("centre-staff", pk=centre.pk)
     memberships = selectors.centre_staff(centre=centre)
     return render(
-        request, "kem/centre_staff.html", {"centre": centre, "form": form, "memberships": memberships}
+        request,
+        "kem/centre_staff.html",
+        {
+            "centre": centre,
+            "form": form,
+            "memberships": memberships,
+            "locked": staff_locked_out(centre=centre),
+        },
     )
+
+
+@login_required
+@require_POST
+def membership_unlock(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    """Lift the lock-out of a member of staff (too many wrong passwords) before it runs out."""
+    centre = centre_for(request.user, pk, "manage_staff")
+    membership = get_object_or_404(Membership, pk=membership_pk, centre=centre, active=True)
+    forgotten = staff_unlock(centre=centre, user=membership.user, by=request.user, request=request)
+    if forgotten:
+        messages.success(
+            request,
+            _("%(user)s can log in again.") % {"user": membership.user.get_username()},
+        )
+    else:
+        messages.info(
+            request,
+            _("%(user)s was not locked out.") % {"user": membership.user.get_username()},
+        )
+    return redirect("centre-staff", pk=centre.pk)
 
 
 @login_required

@@ -329,3 +329,17 @@ def test_the_manager_revokes_from_a_confirmation_page(client, graduate, teacher,
     results = client.get(reverse("class-results", args=[graduate.course_class_id])).content.decode()
     assert f'data-revoked="{certificate.number}"' in results
     assert client.get(reverse("certificate-pdf", args=[certificate.pk])).status_code == 302
+
+
+def test_a_class_with_nothing_to_print_queues_no_job_and_says_so(
+    client, ended_class, teacher, graduates_of, django_capture_on_commit_callbacks
+):
+    graduates_of(ended_class, 2)  # graduates, but no certificate issued yet
+    client.force_login(teacher)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("class-certificates-print", args=[ended_class.pk]), follow=True)
+
+    assert response.redirect_chain == [(reverse("class-results", args=[ended_class.pk]), 302)]
+    assert [m.level_tag for m in response.context["messages"]] == ["info"]
+    assert not DownloadJob.objects.exists() and callbacks == []

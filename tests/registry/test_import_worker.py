@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -14,28 +16,44 @@ from tests.worker import running_worker, wait_for_log
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
+def wait_for_status(job, status, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status == status:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"the import is {job.status} at {job.progress}%, not {status}")
+
+
 def test_the_check_and_the_import_run_on_the_real_worker(tmp_path, settings, athens, manager):
     # The worker's MEDIA_ROOT is under its KEM_VAR_DIR (tmp_path): share the private folder.
     settings.MEDIA_ROOT = tmp_path / "media"
     rows = [person_row(n) for n in range(12)]
     rows[5][6] = "12345678901"
-    job = services.import_upload(
-        centre=athens,
-        by=manager,
-        upload=SimpleUploadedFile("people.xlsx", xlsx_bytes(rows)),
-        file_format="xlsx",
-        language="el",
-    )
-    job = services.import_map(job=job, by=manager, mapping=MAPPING)
-    path = job.file_path
-
     with running_worker(tmp_path):
-        assert tasks.import_check.delay(job.pk).get(timeout=60) == ImportStatus.CHECKED
-        job.refresh_from_db()
+        # Each step's task is sent when its transaction commits; the worker claims and runs it.
+        job = services.import_upload(
+            centre=athens,
+            by=manager,
+            upload=SimpleUploadedFile("people.xlsx", xlsx_bytes(rows)),
+            file_format="xlsx",
+            language="el",
+        )
+        path = job.file_path
+        deadline = time.monotonic() + 60
+        while not job.headers and time.monotonic() < deadline:
+            time.sleep(0.2)
+            job.refresh_from_db()
+        assert job.headers[0] == "Όνομα" and job.status == ImportStatus.UPLOADED
+        job = services.import_map(job=job, by=manager, mapping=MAPPING)
+        job = wait_for_status(job, ImportStatus.CHECKED)
         assert (job.total_rows, job.valid_rows, job.invalid_rows) == (12, 11, 1)
         assert [r["row"] for r in job.report["rows"]] == [7]
 
         services.import_start(job=job, by=manager, mode="valid_rows")
+        wait_for_status(job, ImportStatus.DONE)
+        # The same message delivered again does nothing: the job is finished.
         assert tasks.import_run.delay(job.pk).get(timeout=60) == ImportStatus.DONE
         worker_log = wait_for_log(tmp_path / "worker.log", "kem.tasks.import_run")
 

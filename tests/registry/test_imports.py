@@ -8,6 +8,7 @@ import os
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +21,6 @@ from kem.selectors.beneficiaries import beneficiaries_visible_to
 from kem.services import imports as services
 from kem.sheets import private_dir, read_rows
 from kem.vault.search import search_people
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def _private_media(settings, tmp_path):
 
 @pytest.fixture
 def manager_client(client, manager):
-    client.login(username=manager.username, password=PASSWORD)
+    client.force_login(manager)
     return client
 
 
@@ -40,22 +40,28 @@ def xlsx_upload(rows, headers=HEADERS, name="people.xlsx"):
     return SimpleUploadedFile(name, xlsx_bytes(rows, headers))
 
 
+def post(client, url, data):
+    """A POST whose queued tasks run when its transaction commits (eagerly, as in the embedded profile)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(url, data)
+
+
 def upload(client, file) -> ImportJob:
-    response = client.post(reverse("import-upload"), {"file": file})
+    response = post(client, reverse("import-upload"), {"file": file})
     assert response.status_code == 302, response.content.decode()[:2000]
     return ImportJob.objects.latest("pk")
 
 
 def map_columns(client, job, mapping=MAPPING) -> ImportJob:
     data = {f"col_{i}": mapping.get(header, "") for i, header in enumerate(job.headers)}
-    response = client.post(reverse("import-mapping", kwargs={"pk": job.pk}), data)
+    response = post(client, reverse("import-mapping", kwargs={"pk": job.pk}), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     job.refresh_from_db()
     return job
 
 
 def run(client, job, mode) -> ImportJob:
-    response = client.post(reverse("import-run", kwargs={"pk": job.pk}), {"mode": mode})
+    response = post(client, reverse("import-run", kwargs={"pk": job.pk}), {"mode": mode})
     assert response.status_code == 302
     job.refresh_from_db()
     return job
@@ -342,7 +348,7 @@ def test_a_manager_sees_the_imports_of_their_centre(manager_client):
 def test_a_front_desk_officer_may_not_import(client, manager_client, make_staff, athens):
     job = checked_job(manager_client, [person_row(1)])
     officer = make_staff(Role.FRONT_DESK, athens)
-    client.login(username=officer.username, password=PASSWORD)
+    client.force_login(officer)
 
     assert client.get(reverse("import-list")).status_code == 403
     assert client.get(reverse("import-upload")).status_code == 403
@@ -356,7 +362,7 @@ def test_a_front_desk_officer_may_not_import(client, manager_client, make_staff,
 def test_another_centres_import_is_not_found(client, manager_client, make_staff, thessaloniki):
     job = checked_job(manager_client, [person_row(1)])
     other = make_staff(Role.MANAGER, thessaloniki)
-    client.login(username=other.username, password=PASSWORD)
+    client.force_login(other)
 
     assert client.get(reverse("import-check", kwargs={"pk": job.pk})).status_code == 404
     assert client.get(reverse("import-mapping", kwargs={"pk": job.pk})).status_code == 404
