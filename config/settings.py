@@ -380,6 +380,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- REST API -------------------------------------------------------------------------------
+# The largest request body (file uploads aside) Django and the API read: a larger one is a 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("KEM_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+# JSON nested deeper than this is refused (Python's parser fails near 1,000 levels).
+KEM_API_MAX_JSON_DEPTH = env.int("KEM_API_MAX_JSON_DEPTH", 32, minimum=4)
+
 REST_FRAMEWORK = {
     # The session class names the token class's challenge: a call without credentials is a 401
     # with WWW-Authenticate (config/api_authentication.py).
@@ -393,7 +398,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kem.api.schema.AutoSchema",
+    # JSON bodies only (another media type is a 415), size-, depth- and text-checked before a
+    # view sees them; every error is JSON.
+    "DEFAULT_PARSER_CLASSES": ["kem.api.parsers.SafeJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "EXCEPTION_HANDLER": "kem.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": (
         ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]
         if DEBUG

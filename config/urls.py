@@ -24,3 +24,8 @@ urlpatterns = [
 
 admin.site.site_header = "KEM"
 admin.site.site_title = "KEM"
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

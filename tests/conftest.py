@@ -45,12 +45,22 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         translation_file_changed(sender=None, file_path=mo_path)
 
 
-# Markers of tests that need something an ordinary machine may lack (they skip without it).
-NEEDS = ("e2e", "worker", "postgres")
+# Markers of tests that need something an ordinary machine may lack (they skip without it), and
+# of the API fuzzing run (deselected unless asked for: it has a CI stage of its own).
+NEEDS = ("e2e", "worker", "postgres", "schemathesis")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests last (after pytest-django has put transactional tests after the others).
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--schemathesis",
+        action="store_true",
+        help="run only the API fuzzing tests (marker schemathesis), which are otherwise deselected",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Only the API fuzzing tests with ``--schemathesis``, none without; browser tests last
+    (after pytest-django has put transactional tests after the others).
 
     The browser fixture lifts Django's async-safety guard from the first browser test to the end
     of the session (tests/browser.py); run last, no other test runs without the guard.
@@ -58,6 +68,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     Each test also names those of its markers in NEEDS in the JUnit report (a "marker" property),
     so that .ci/run can require that none of them was skipped in a stage that provides it.
     """
+    fuzzing = config.getoption("--schemathesis")
+    kept = [i for i in items if (i.get_closest_marker("schemathesis") is not None) == fuzzing]
+    if len(kept) != len(items):
+        keep = set(kept)
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = kept
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
     for item in items:
         for name in NEEDS:

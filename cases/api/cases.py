@@ -71,6 +71,8 @@ def _refuse_unknown(data: Any, allowed: set[str]) -> None:
 
 class CaseSerializer(serializers.ModelSerializer):
     is_open = serializers.BooleanField(read_only=True)
+    # Blank while the case is open: "" belongs to the schema's enum.
+    close_reason = serializers.ChoiceField(choices=CloseReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Case
@@ -155,10 +157,16 @@ class CaseFilter(filters.FilterSet):
 
 
 ERRORS = {400: OpenApiResponse(description=gettext_lazy("Invalid fields, each with its messages."))}
+# Creating names an object in the body (the person, the case): one the caller may not see is a 404.
+NAMED_NOT_FOUND = {
+    404: OpenApiResponse(description=gettext_lazy("The person or case named is not visible to you."))
+}
 
 
 @extend_schema_view(
-    create=extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, **ERRORS}),
+    create=extend_schema(
+        request=CaseCreateSerializer, responses={201: CaseSerializer, **ERRORS, **NAMED_NOT_FOUND}
+    ),
     partial_update=extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer, **ERRORS}),
 )
 class CaseViewSet(
@@ -240,16 +248,21 @@ class SessionSerializer(serializers.Serializer):
     interpreter_request = serializers.UUIDField(
         read_only=True, source="interpreter_request_id", allow_null=True
     )
+    # Not read-only so that the schema does not call them required: they may be absent.
     follow_up_on = serializers.DateField(
-        read_only=True,
+        required=False,
         allow_null=True,
         help_text=gettext_lazy("Present only for callers who may read the summary."),
     )
     summary = serializers.CharField(
-        read_only=True, help_text=gettext_lazy("Present only for the centre's counsellors and manager.")
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy("Present only for the centre's counsellors and manager."),
     )
     confidential_note = serializers.CharField(
-        read_only=True, help_text=gettext_lazy("Present only for the counsellors of the case's discipline.")
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy("Present only for the counsellors of the case's discipline."),
     )
 
     def to_representation(self, view: selectors.SessionView) -> dict[str, Any]:
@@ -332,7 +345,9 @@ class SessionFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    create=extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer, **ERRORS}),
+    create=extend_schema(
+        request=SessionCreateSerializer, responses={201: SessionSerializer, **ERRORS, **NAMED_NOT_FOUND}
+    ),
     partial_update=extend_schema(
         request=SessionUpdateSerializer, responses={200: SessionSerializer, **ERRORS}
     ),

@@ -304,7 +304,8 @@ class ClassViewSet(
         return self._answer(course_class)
 
     @extend_schema(request=None, responses={201: LessonBriefSerializer(many=True), **ERRORS}, filters=False)
-    @action(detail=True, methods=["post"], url_path="generate-lessons")
+    # The lessons made, as a plain list (not a page).
+    @action(detail=True, methods=["post"], url_path="generate-lessons", pagination_class=None)
     def generate_lessons(self, request: Request, pk: Any = None) -> Response:
         """Make the class's missing lessons from its schedule (holidays and closed days skipped)."""
         course_class = selectors.class_for(request.user, pk, touch=True)
@@ -322,7 +323,8 @@ class EnrolmentSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     course_class = serializers.IntegerField(source="course_class_id", read_only=True)
-    placement_level = serializers.ChoiceField(choices=Level.choices, read_only=True)
+    # Blank when the person was enrolled without a placement: "" belongs to the schema's enum.
+    placement_level = serializers.ChoiceField(choices=Level.choices, allow_blank=True, read_only=True)
     # Not read-only so that the schema does not call them required: they may be absent.
     name = serializers.CharField(required=False, help_text=gettext_lazy("Teachers only."))
     beneficiary = serializers.UUIDField(source="beneficiary_id", required=False)

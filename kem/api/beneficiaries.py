@@ -186,6 +186,9 @@ class BeneficiaryWriteSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {name: [_("This field is not accepted here.")] for name in unknown}
             )
+        wrong_type = _json_type_errors(data)
+        if wrong_type:
+            raise serializers.ValidationError(wrong_type)
         # Left out: the person's current value (a partial update) or the form's default.
         current = (
             BeneficiaryForm.initial_from(self.instance) if self.partial and self.instance else FORM_DEFAULTS
@@ -228,6 +231,29 @@ class BeneficiaryWriteSerializer(serializers.Serializer):
                 {"decisions": [_("Answer only for the candidates you were shown.")]}
             )
         return wanted
+
+
+def _json_type_errors(data: Mapping[str, Any]) -> dict[str, list[ErrorDetail]]:
+    """A JSON value of a type the form cannot read (a date given a number, a name given a list),
+    by field."""
+    fields = _form_fields()
+    errors: dict[str, list[ErrorDetail]] = {}
+    for name, value in data.items():
+        field = fields.get(name)
+        if field is None or value is None or isinstance(field, forms.BooleanField):
+            continue
+        if isinstance(field, forms.MultipleChoiceField):
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                errors[name] = [ErrorDetail(_("Send a list of codes (texts)."), code="invalid_type")]
+        elif isinstance(field, forms.DateField):
+            if not isinstance(value, str):
+                errors[name] = [ErrorDetail(_("Send a date as text: YYYY-MM-DD."), code="invalid_type")]
+        elif isinstance(field, forms.IntegerField):
+            if not isinstance(value, int | str) or isinstance(value, bool):
+                errors[name] = [ErrorDetail(_("Send a whole number."), code="invalid_type")]
+        elif not isinstance(value, str):
+            errors[name] = [ErrorDetail(_("Send text."), code="invalid_type")]
+    return errors
 
 
 def _form_errors(form: forms.Form) -> dict[str, list[ErrorDetail]]:

@@ -35,8 +35,9 @@ class CentreViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return visible_centres(self.request.user).order_by("pk")
 
-    @extend_schema(responses=MembershipSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="my-roles")
+    # A plain list (not paginated, no filters): the schema says so too.
+    @extend_schema(responses=MembershipSerializer(many=True), filters=False)
+    @action(detail=False, methods=["get"], url_path="my-roles", pagination_class=None, filter_backends=[])
     def my_roles(self, request: Request) -> Response:
         """The caller's active memberships (centre id, role, discipline)."""
         memberships = Membership.objects.active().filter(user=request.user).order_by("centre_id", "role")

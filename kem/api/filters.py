@@ -41,3 +41,9 @@ class IntegerFilter(filters.NumberFilter):
     field (``centre``, not ``centre_id``): the schema then calls the parameter an integer."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Ids are 64-bit in the database: a larger number would overflow the query, not miss.
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
