@@ -155,7 +155,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # The product's, the centres' and the roles' names (kem/passwords.py; ASVS 6.2.11).
+    {"NAME": "kem.passwords.ContextWordsValidator"},
 ]
+KEM_PASSWORD_CONTEXT_WORDS = env.list("KEM_PASSWORD_CONTEXT_WORDS", [])
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -271,6 +274,11 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
+    # "__Host-": the browser keeps such a cookie only if it is Secure, for the whole site (Path=/)
+    # and for this host alone (no Domain), so neither a sub-domain nor plain HTTP can plant one.
+    SESSION_COOKIE_NAME = "__Host-kem-session"
+    CSRF_COOKIE_NAME = "__Host-kem-csrf"
+    LANGUAGE_COOKIE_NAME = "__Host-kem-language"
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", True)

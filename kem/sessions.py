@@ -120,12 +120,25 @@ def stamp_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: A
     now = int(time.time())
     session[LOGGED_IN_AT] = now
     session[SEEN_AT] = now
-    if uses_cache() and session.session_key:
-        # A cache cannot be searched by user: keep, beside the sessions, the list of a user's
-        # session keys, so that an administrator can end them all (``end_sessions --user``).
-        store = caches[settings.SESSION_CACHE_ALIAS]
-        keys = [key for key in sessions_of(user.pk) if store.has_key(CACHE_KEY_PREFIX + key)]
-        store.set(_index_key(user.pk), [*keys, session.session_key], settings.SESSION_COOKIE_AGE)
+    remember_session(user, session)
+
+
+def remember_session(user: Any, session: Any) -> None:
+    """Cache store only: add the session's current key to the user's list of session keys.
+
+    A cache cannot be searched by user, so beside the sessions a list of each user's session
+    keys is kept, so that every session can be ended (``end_sessions --user``, "log out on every
+    other device"). Called at log-in and again whenever the key changes (the second factor's
+    step renews it)."""
+    if not uses_cache() or session is None:
+        return
+    if not session.session_key:
+        session.save()
+    store = caches[settings.SESSION_CACHE_ALIAS]
+    keys = [key for key in sessions_of(user.pk) if store.has_key(CACHE_KEY_PREFIX + key)]
+    if session.session_key not in keys:
+        keys.append(session.session_key)
+    store.set(_index_key(user.pk), keys, settings.SESSION_COOKIE_AGE)
 
 
 class SessionTimeoutMiddleware:

@@ -139,6 +139,9 @@ def test_production_cookies_are_secure_httponly_and_lax():
         "'SESSION_COOKIE_SECURE','SESSION_COOKIE_HTTPONLY','SESSION_COOKIE_SAMESITE',"
         "'CSRF_COOKIE_SECURE','CSRF_COOKIE_HTTPONLY','CSRF_COOKIE_SAMESITE',"
         "'LANGUAGE_COOKIE_SECURE','LANGUAGE_COOKIE_HTTPONLY','LANGUAGE_COOKIE_SAMESITE',"
+        "'SESSION_COOKIE_NAME','CSRF_COOKIE_NAME','LANGUAGE_COOKIE_NAME',"
+        "'SESSION_COOKIE_DOMAIN','CSRF_COOKIE_DOMAIN','LANGUAGE_COOKIE_DOMAIN',"
+        "'SESSION_COOKIE_PATH','CSRF_COOKIE_PATH','LANGUAGE_COOKIE_PATH',"
         "'KEM_API_DOCS_STAFF_ONLY']}))"
     )
     result = run_django(["shell", "-c", script], production_env())
@@ -149,6 +152,10 @@ def test_production_cookies_are_secure_httponly_and_lax():
         assert flags[f"{cookie}_COOKIE_SECURE"] is True
         assert flags[f"{cookie}_COOKIE_HTTPONLY"] is True
         assert flags[f"{cookie}_COOKIE_SAMESITE"] == "Lax"
+        # The __Host- prefix: the browser refuses it unless Secure, Path=/ and without Domain.
+        assert flags[f"{cookie}_COOKIE_NAME"].startswith("__Host-")
+        assert flags[f"{cookie}_COOKIE_DOMAIN"] is None
+        assert flags[f"{cookie}_COOKIE_PATH"] == "/"
     assert flags["KEM_API_DOCS_STAFF_ONLY"] is True
 
 

@@ -285,3 +285,89 @@ def test_weak_passwords_are_refused(make_staff, athens, password, code):
 
 def test_a_long_unusual_password_is_accepted(officer):
     validate_password("bright-harbour-lantern", officer)  # raises if refused
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["Kem2026kem!!", "Kentro-Athens-2026", "ΚΈΝΤΡΟ-ΑΘΗΝΑ-2026", "frontdesk2026!", "Manager-Thessaloniki-1"],
+)
+def test_passwords_made_of_the_places_words_are_refused(officer, password):
+    with pytest.raises(ValidationError) as refused:
+        validate_password(password, officer)
+
+    assert "password_context_words" in [error.code for error in refused.value.error_list]
+
+
+def test_the_places_words_are_a_setting_too(officer, settings):
+    validate_password("Kallithea-2026-xyz", officer)  # 12 letters of its own: accepted
+    settings.KEM_PASSWORD_CONTEXT_WORDS = ["kallithea"]
+
+    with pytest.raises(ValidationError):
+        validate_password("Kallithea-2026-xyz", officer)
+
+
+def test_a_password_with_enough_letters_of_its_own_beside_a_places_word_is_accepted(officer):
+    validate_password("MyDogLovesKem2026", officer)  # raises if refused
+
+
+# --- log out on every other device ----------------------------------------------------------------
+
+
+def test_log_out_on_every_other_device_keeps_this_one(session_store, officer):
+    laptop, phone = logged_in(officer), logged_in(officer)
+    api = APIClient()
+    token = api.post(
+        reverse("api:token-login"), {"username": officer.username, "password": PASSWORD}, format="json"
+    )
+    assert token.status_code == 200
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    assert api.get(reverse("api:centre-list")).status_code == 200
+
+    response = laptop.post(reverse("sessions-end-others"))
+
+    assert response.status_code == 302
+    assert is_logged_in(laptop)
+    assert not is_logged_in(phone)
+    assert api.get(reverse("api:centre-list")).status_code == 401
+    # The kept session can still be ended with the others later (it stays in the user's list).
+    call_command("end_sessions", "--user", officer.username, stdout=io.StringIO())
+    assert not is_logged_in(laptop)
+
+
+def test_log_out_on_every_other_device_asks_for_the_password_again_after_a_while(officer, clock):
+    laptop, phone = logged_in(officer), logged_in(officer)
+    clock.forward(10)  # minutes: past KEM_REAUTH_SECONDS, within the idle timeout
+
+    response = laptop.post(reverse("sessions-end-others"))
+
+    assert response.status_code == 302 and reverse("reauthenticate") in response["Location"]
+    assert is_logged_in(phone)
+
+
+def test_log_out_on_every_other_device_is_a_post(officer):
+    assert logged_in(officer).get(reverse("sessions-end-others")).status_code == 405
+
+
+@pytest.mark.real_second_factor
+def test_a_session_that_passed_the_code_step_is_ended_with_the_others(settings, manager):
+    """The code step renews the session key; the cache store must know the new key, or
+    "end every session" would miss exactly the sessions of those who use a second factor."""
+    from tests.otp import enrol, next_code
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "sessions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sc"},
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    settings.SESSION_CACHE_ALIAS = "sessions"
+    device, _codes = enrol(manager)
+    client = Client()
+    assert (
+        client.post(reverse("login"), {"username": manager.username, "password": PASSWORD}).status_code == 302
+    )
+    assert client.post(reverse("login-code"), {"code": next_code(device)}).status_code == 302
+    assert is_logged_in(client)
+
+    call_command("end_sessions", "--user", manager.username, stdout=io.StringIO())
+
+    assert not is_logged_in(client)

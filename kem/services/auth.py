@@ -92,8 +92,9 @@ def tokens_revoke_on_credentials_change(
         AuthToken.objects.filter(user_id=instance.pk).delete()
 
 
-def sessions_end(*, user: Any = None) -> tuple[int, int]:
-    """End every session and revoke every API token of ``user``, or of everybody (``user=None``).
+def sessions_end(*, user: Any = None, keep: str | None = None) -> tuple[int, int]:
+    """End every session and revoke every API token of ``user``, or of everybody (``user=None``);
+    ``keep`` names one session key of ``user`` that goes on (the one asking, on its own page).
 
     Returns (sessions ended, tokens revoked). Database sessions are found by reading each one;
     cached ones (Redis) through the list of keys kept at log-in, or, for everybody, by emptying
@@ -106,19 +107,22 @@ def sessions_end(*, user: Any = None) -> tuple[int, int]:
         if user is None:
             caches[settings.SESSION_CACHE_ALIAS].clear()
             return -1, int(revoked)
-        keys = sessions.sessions_of(user.pk)
+        keys = [key for key in sessions.sessions_of(user.pk) if key != keep]
         for key in keys:
             engine.SessionStore(key).delete()
         sessions.forget_sessions_of(user.pk)
+        if keep:
+            sessions.remember_session(user, engine.SessionStore(keep))
         return len(keys), int(revoked)
     if user is None:
         ended, _ = Session.objects.all().delete()
         return int(ended), int(revoked)
     decoder = engine.SessionStore()
+    kept = {keep, sessions.stored_key(keep)} if keep else set()
     mine = [
         row.pk
         for row in Session.objects.iterator(chunk_size=1000)
-        if decoder.decode(row.session_data).get(SESSION_KEY) == str(user.pk)
+        if row.pk not in kept and decoder.decode(row.session_data).get(SESSION_KEY) == str(user.pk)
     ]
     ended, _ = Session.objects.filter(pk__in=mine).delete()
     return int(ended), int(revoked)

@@ -22,9 +22,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kem import sessions
 from kem.forms.account import CodeForm, PasswordChangeWithCodeForm, ReauthenticateForm, code_error
 from kem.permissions import needs_second_factor
 from kem.second_factor import mark_reauthenticated, reauthentication_required
+from kem.services import auth as auth_service
 from kem.services import second_factor as service
 
 
@@ -52,6 +54,7 @@ def _verified(request: HttpRequest, device: Any) -> None:
     """The session has passed its second factor: remember the device, and change the session key."""
     django_otp.login(request, device)
     request.session.cycle_key()
+    sessions.remember_session(request.user, request.session)
     mark_reauthenticated(request)
 
 
@@ -232,8 +235,27 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+@never_cache
+@login_required
+@require_POST
+@reauthentication_required
+def sessions_end_others(request: HttpRequest) -> HttpResponse:
+    """Log out on every other device: every other session of the person ends and every API
+    token they hold is revoked; this one goes on (after the password, and the code if enrolled)."""
+    ended, revoked = auth_service.sessions_end(user=request.user, keep=request.session.session_key)
+    messages.success(
+        request,
+        _(
+            "You are logged out on every other device. Sessions ended: %(sessions)d; API tokens revoked: %(tokens)d."
+        )
+        % {"sessions": ended, "tokens": revoked},
+    )
+    return redirect("account-security")
+
+
 urlpatterns = [
     path("accounts/login/code/", login_code, name="login-code"),
+    path("account/sessions/end-others/", sessions_end_others, name="sessions-end-others"),
     path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path("account/security/", account_security, name="account-security"),
     path("account/confirm/", reauthenticate, name="reauthenticate"),
