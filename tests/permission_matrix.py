@@ -240,7 +240,7 @@ RULES: dict[str, Rule] = {
     "second-factor-setup": rule(STAFF),
     "second-factor-qr": rule(NOBODY, NOBODY),  # 404 with no enrolment under way (405 to POST)
     "recovery-codes-renew": rule(NOBODY, STAFF),  # POST only
-    "sessions-end-others": rule(NOBODY, STAFF),  # POST only: ends the person's other log-ins
+    "log-out-other-devices": rule(NOBODY, STAFF),  # POST only: ends the person's other log-ins
     "second-factor-remove": rule(STAFF - only("manager", "dpo")),
     "password_change_done": ANY_STAFF,
     "password_reset": PUBLIC,

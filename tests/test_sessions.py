@@ -323,7 +323,7 @@ def test_log_out_on_every_other_device_keeps_this_one(session_store, officer):
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
     assert api.get(reverse("api:centre-list")).status_code == 200
 
-    response = laptop.post(reverse("sessions-end-others"))
+    response = laptop.post(reverse("log-out-other-devices"))
 
     assert response.status_code == 302
     assert is_logged_in(laptop)
@@ -338,14 +338,14 @@ def test_log_out_on_every_other_device_asks_for_the_password_again_after_a_while
     laptop, phone = logged_in(officer), logged_in(officer)
     clock.forward(10)  # minutes: past KEM_REAUTH_SECONDS, within the idle timeout
 
-    response = laptop.post(reverse("sessions-end-others"))
+    response = laptop.post(reverse("log-out-other-devices"))
 
     assert response.status_code == 302 and reverse("reauthenticate") in response["Location"]
     assert is_logged_in(phone)
 
 
 def test_log_out_on_every_other_device_is_a_post(officer):
-    assert logged_in(officer).get(reverse("sessions-end-others")).status_code == 405
+    assert logged_in(officer).get(reverse("log-out-other-devices")).status_code == 405
 
 
 @pytest.mark.real_second_factor

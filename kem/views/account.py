@@ -255,7 +255,7 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("accounts/login/code/", login_code, name="login-code"),
-    path("account/sessions/end-others/", sessions_end_others, name="sessions-end-others"),
+    path("account/log-out-other-devices/", sessions_end_others, name="log-out-other-devices"),
     path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path("account/security/", account_security, name="account-security"),
     path("account/confirm/", reauthenticate, name="reauthenticate"),
