@@ -137,31 +137,33 @@ def _second_factor_refusal(user, code: str) -> Response | None:
     )
 
 
-class TokenLogoutView(APIView):
+class _TokenRevokeView(APIView):
+    """Revokes tokens; only a token (not a session) may ask, so a session is a 401."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def revoke(self, request: Request) -> None:
+        raise NotImplementedError
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 401: OpenApiResponse(OpenApiTypes.OBJECT, description="No valid token.")},
+    )
+    def post(self, request: Request) -> Response:
+        self.revoke(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenLogoutView(_TokenRevokeView):
     """Revoke the token this request is made with."""
 
-    authentication_classes = [TokenAuthentication]
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
-        request=None,
-        responses={204: None, 401: OpenApiResponse(OpenApiTypes.OBJECT, description="No valid token.")},
-    )
-    def post(self, request: Request) -> Response:
+    def revoke(self, request: Request) -> None:
         request.auth.delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TokenLogoutAllView(APIView):
+class TokenLogoutAllView(_TokenRevokeView):
     """Revoke every token of the caller."""
 
-    authentication_classes = [TokenAuthentication]
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
-        request=None,
-        responses={204: None, 401: OpenApiResponse(OpenApiTypes.OBJECT, description="No valid token.")},
-    )
-    def post(self, request: Request) -> Response:
+    def revoke(self, request: Request) -> None:
         AuthToken.objects.filter(user=request.user).delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
