@@ -25,7 +25,7 @@ from django.db import transaction
 from kem.vault import crypto, keycache
 from kem.vault.fields import Pending, SealedField
 from kem.vault.keyring import root_keyring
-from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, VaultPerson
+from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, PersonKey, VaultPerson
 from kem.vault.normalise import id_canonical, name_tokens, phone_digits, phonetic_key, prefixes
 
 DIGEST_BITS = 18
@@ -235,8 +235,19 @@ def index_people(people: Sequence[VaultPerson], *, keys: list[IndexKey], using: 
         return
     labels = model_labels(type(people[0]))
     with transaction.atomic(using=using):
+        # Lock the person keys (as ``shred`` does) and index only those still live: whoever read
+        # a person before they were shredded cannot write their entries back afterwards.
+        ids = [p.person_key_id for p in people]
+        live = set(
+            PersonKey.objects.using(using)
+            .select_for_update()
+            .filter(pk__in=ids, shredded_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        people = [p for p in people if p.person_key_id in live]
         BlindIndexEntry.objects.using(using).filter(
-            person_key_id__in=[p.person_key_id for p in people],
+            person_key_id__in=ids,
             version__in=[k.version for k in keys],
             field__in=labels,
         ).delete()

@@ -2,12 +2,16 @@
 
 Envelope (text, stored in a ``text`` column)::
 
-    kem1:<key id>:<base64url without padding of nonce(12) | ciphertext | tag(16)>
+    kem1:<key label>:<base64url without padding of nonce(12) | ciphertext | tag(16)>
 
-``kem1`` is the format version; the key id is :func:`key_id` of the key that sealed it (a
-person's data key, or a root key for wrapped keys). The associated data is the header
-``kem1:<key id>`` plus a context string (table, column and row id), so a value copied to another
-row or column, or re-labelled with another key id, fails to open. Plaintext is padded to a
+``kem1`` is the format version. The key label names which key sealed it without tying values to
+a person: a person's data key is named by its generation (``g1``, then ``g2`` after a re-key),
+which every person shares, so a dump cannot link a person's values across tables by their
+header; a root key (for wrapped keys) is named by :func:`key_id`, a labelled hash of the root key,
+shared by every wrapped key. Envelopes written before generations were introduced name a data
+key by its :func:`key_id`; they still open, and ``vault_rekey`` replaces them. The associated data
+is the header ``kem1:<key label>`` plus a context string (table, column and row id), so a value
+copied to another row or column, or re-labelled, fails to open. Plaintext is padded to a
 multiple of 16 bytes (ISO/IEC 7816-4) so that lengths leak only coarsely.
 """
 
@@ -78,15 +82,26 @@ def _unpad(data: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class Sealer:
-    """Seals and opens envelopes under one key. ``repr`` shows the key id only."""
+    """Seals and opens envelopes under one key. ``repr`` shows the key label only.
+
+    ``legacy_kid`` is the hash-based id envelopes of this key carried before labels existed: they
+    still open (the header they carry is what their associated data was made with).
+    """
 
     kid: str
     aead: AESGCM = field(repr=False)
+    legacy_kid: str | None = field(default=None, repr=False)
 
     @classmethod
-    def for_key(cls, key: bytes, *, info: bytes) -> Sealer:
-        """A sealer whose AES key is derived from ``key`` for the purpose ``info``."""
-        return cls(kid=key_id(key), aead=AESGCM(derive(key, info)))
+    def for_key(cls, key: bytes, *, info: bytes, label: str | None = None) -> Sealer:
+        """A sealer whose AES key is derived from ``key`` for the purpose ``info``.
+
+        ``label`` names the key in envelopes (a person key's generation); without one the key is
+        named by :func:`key_id`, as root keys are.
+        """
+        if label is None:
+            return cls(kid=key_id(key), aead=AESGCM(derive(key, info)))
+        return cls(kid=label, aead=AESGCM(derive(key, info)), legacy_kid=key_id(key))
 
     def seal(self, plaintext: bytes, *, context: str) -> str:
         header = f"{VERSION}:{self.kid}"
@@ -100,7 +115,7 @@ class Sealer:
 
     def open_parsed(self, kid: str, blob: bytes, *, context: str) -> bytes:
         """Open what ``parse`` made of an envelope (for callers that read its key id first)."""
-        if kid != self.kid:
+        if kid != self.kid and kid != self.legacy_kid:
             raise WrongKeyError(f"Sealed under key {kid}, not {self.kid} ({context}).")
         try:
             padded = self.aead.decrypt(

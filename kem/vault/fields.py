@@ -63,8 +63,8 @@ class SealedDescriptor:
         setattr(instance, self.field.attname, None if value is None else Pending(value))
 
 
-def owner_sealer(instance: models.Model) -> Sealer:
-    """The sealer of the person who owns ``instance`` (its ``vault_owner``), cached per request."""
+def owner_person(instance: models.Model) -> Any:
+    """The person (a ``VaultPerson`` or a historical copy of one) whose key seals ``instance``."""
     owner = instance
     path = getattr(type(instance), "vault_owner", "")
     if not path:
@@ -74,11 +74,26 @@ def owner_sealer(instance: models.Model) -> Sealer:
             owner = getattr(owner, attribute)
             if owner is None:
                 raise MissingKeyError(f"{type(instance).__name__}.{path} is empty: no key to use.")
-    person: Any = owner  # a VaultPerson, or a historical copy of one (no common base class)
+    return owner
+
+
+def owner_sealer(instance: models.Model) -> Sealer:
+    """The sealer of the person who owns ``instance`` (its ``vault_owner``), cached per request."""
+    person = owner_person(instance)
     if person.person_key_id is None:
-        raise MissingKeyError(f"{type(owner).__name__} {owner.pk} has no person key yet.")
+        raise MissingKeyError(f"{type(person).__name__} {person.pk} has no person key yet.")
     sealer: Sealer = keycache.remembered(("person", person.person_key_id), lambda: person.person_key.sealer())
     return sealer
+
+
+def writes_sealed_values(instance: models.Model) -> bool:
+    """Whether saving ``instance`` now would seal a value (a newly assigned or changed one)."""
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, SealedField) and not field._is_history_copy():
+            raw = instance.__dict__.get(field.attname)
+            if isinstance(raw, Pending) or isinstance(field._pending_if_mutated(instance, raw), Pending):
+                return True
+    return False
 
 
 class SealedField(models.TextField):  # type: ignore[type-arg]

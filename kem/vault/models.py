@@ -13,7 +13,7 @@ from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kem.vault import crypto
+from kem.vault import crypto, keycache
 from kem.vault.errors import ShreddedError
 from kem.vault.keyring import root_keyring
 
@@ -36,6 +36,9 @@ class PersonKey(models.Model):
     # NULL, not "", once shredded: there is no key, not an empty one.
     wrapped_key = models.TextField(_("wrapped key"), null=True, editable=False)  # noqa: DJ001
     root_key_id = models.CharField(_("root key id"), max_length=16, db_index=True, editable=False)
+    # Which data key of the person this is: 1, then one more after every re-key. Envelopes name
+    # it (``g<generation>``) instead of anything derived from the key, so they cannot be linked.
+    generation = models.PositiveIntegerField(_("key generation"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     shredded_at = models.DateTimeField(_("shredded"), null=True, blank=True, editable=False)
 
@@ -67,7 +70,15 @@ class PersonKey(models.Model):
         ring = root_keyring()
         self.wrapped_key = ring.current.seal(data_key, context=self.wrap_context)
         self.root_key_id = ring.current.kid
-        self.__dict__[SEALER_ATTR] = crypto.Sealer.for_key(data_key, info=crypto.INFO_SEAL)
+        self.__dict__[SEALER_ATTR] = self.sealer_for(data_key)
+
+    @property
+    def label(self) -> str:
+        """How envelopes sealed with this key name it."""
+        return f"g{self.generation}"
+
+    def sealer_for(self, data_key: bytes) -> crypto.Sealer:
+        return crypto.Sealer.for_key(data_key, info=crypto.INFO_SEAL, label=self.label)
 
     def unwrap(self) -> bytes:
         """The data key; raises ShreddedError once shredded, UnknownKeyError if its root key is gone."""
@@ -78,7 +89,7 @@ class PersonKey(models.Model):
     def sealer(self) -> crypto.Sealer:
         """The sealer of this person's values, unwrapped once per object."""
         if SEALER_ATTR not in self.__dict__:
-            self.__dict__[SEALER_ATTR] = crypto.Sealer.for_key(self.unwrap(), info=crypto.INFO_SEAL)
+            self.__dict__[SEALER_ATTR] = self.sealer_for(self.unwrap())
         sealer: crypto.Sealer = self.__dict__[SEALER_ATTR]
         return sealer
 
@@ -168,6 +179,56 @@ class SealedModel(models.Model):
         state = super().__getstate__()
         state.pop(OPENED_ATTR, None)
         return state
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a save that seals a value first locks and re-checks its owner's person key.
+
+        The lock (``SELECT … FOR UPDATE`` on the person-key row, the row ``shred`` locks) makes
+        sealing and shredding take turns: a request or task that unwrapped the key before the
+        person was shredded cannot seal anything under it afterwards (``ShreddedError``), and
+        one that unwrapped it before a re-key seals under the new key.
+        """
+        from kem.vault.fields import writes_sealed_values
+
+        if not writes_sealed_values(self):
+            super().save(*args, **kwargs)
+            return
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            lock_owner_key(self, using=using)
+            super().save(*args, **kwargs)
+
+
+def lock_owner_key(instance: models.Model, *, using: str | None = None) -> None:
+    """Lock the person key that seals ``instance``'s values and check it is still the one to use.
+
+    Raises ``ShreddedError`` if the person was shredded. If the person was re-keyed since their
+    key was unwrapped in this request, the remembered key is dropped and the new one read.
+    """
+    from kem.vault.fields import owner_person
+
+    person = owner_person(instance)
+    person_key_id = person.person_key_id
+    if person_key_id is None:
+        return  # a person being created: their key is made in this transaction
+    row = (
+        PersonKey.objects.using(using)
+        .select_for_update()
+        .filter(pk=person_key_id)
+        .values_list("shredded_at", "generation")
+        .first()
+    )
+    if row is None or row[0] is not None:
+        keycache.forget(("person", person_key_id))
+        raise ShreddedError(f"Person key {person_key_id} was shredded: nothing can be sealed under it.")
+    cached = keycache.peek(("person", person_key_id))
+    known = person._state.fields_cache.get("person_key") if hasattr(person, "_state") else None
+    stale = (cached is not None and cached.kid != f"g{row[1]}") or (
+        known is not None and known.generation != row[1]
+    )
+    if stale:
+        keycache.forget(("person", person_key_id))
+        person.person_key = PersonKey.objects.using(using).get(pk=person_key_id)
 
 
 class VaultPersonQuerySet(models.QuerySet[Any]):

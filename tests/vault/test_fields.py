@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kem.models import Beneficiary
 from kem.vault import key_cache
-from kem.vault.errors import SealedLookupError, TamperedError, VaultError, WrongKeyError
+from kem.vault.errors import SealedLookupError, TamperedError, VaultError
 
 pytestmark = pytest.mark.django_db
 
@@ -71,11 +71,32 @@ def test_json_changed_in_place_is_saved(full_person):
     assert Beneficiary.objects.get(pk=full_person.pk).id_numbers["afm"] == "123456789"
 
 
-def test_envelope_moved_to_another_row_raises(register):
+def test_envelope_moved_to_another_person_raises(register):
     first, second = register("Ahmad", "Karimi"), register("Omar", "Haidari")
     write_raw(second, "family_name", raw_row(first, "family_name")[0])
-    with pytest.raises(WrongKeyError):
+    # The header names the key generation only, which both share: the tag check refuses it.
+    with pytest.raises(TamperedError):
         _ = Beneficiary.objects.get(pk=second.pk).family_name
+
+
+def test_envelopes_do_not_link_a_persons_values(register):
+    """Every person's envelopes carry the same header: nothing in them ties values to one key."""
+    first, second = register("Ahmad", "Karimi"), register("Omar", "Haidari")
+    headers = {raw_row(p, f)[0].rsplit(":", 1)[0] for p in (first, second) for f in ("family_name",)}
+    assert headers == {"kem1:g1"}
+
+
+def test_envelopes_named_by_the_key_hash_still_open(register):
+    """Values sealed before key generations (header: a hash of the data key) open until re-keyed."""
+    from kem.vault import crypto
+
+    person = register("Ahmad", "Karimi")
+    data_key = person.person_key.unwrap()
+    legacy = crypto.Sealer.for_key(data_key, info=crypto.INFO_SEAL)
+    assert legacy.kid == crypto.key_id(data_key)
+    column = Beneficiary._meta.get_field("family_name")
+    write_raw(person, "family_name", legacy.seal(b"Karimi", context=column.context(person)))
+    assert Beneficiary.objects.get(pk=person.pk).family_name == "Karimi"
 
 
 def test_envelope_moved_to_another_row_of_the_same_person_key_raises(register):
