@@ -46,7 +46,7 @@ from kem.sheets import (
 from kem.vault import blind
 from kem.vault.models import BlindIndexEntry
 from kem.vault.normalise import id_canonical
-from kem.vault.search import Want, parse_query
+from kem.vault.search import QueryToken, Want, parse_query, want_digests
 from kem.vault.services import people_bulk_create
 
 if TYPE_CHECKING:
@@ -322,37 +322,37 @@ def _index_candidates(identities: dict[int, dict[str, Any]]) -> list[int]:
     if not identities:
         return []
     index_key = blind.active_key()
-    wants_of: dict[int, list[list[Want]]] = {}
+    tokens_of: dict[int, list[QueryToken]] = {}
     for number, identity in identities.items():
         names = " ".join(
             identity[k] for k in ("given_name", "family_name", "given_name_latin", "family_name_latin")
         )
-        name_wants = parse_query(names, model=Beneficiary) if names.strip() else []
-        id_wants = [
-            [Want(lab, blind.ID, c)]
+        name_tokens = parse_query(names, model=Beneficiary) if names.strip() else []
+        id_tokens = [
+            QueryToken(wants=(Want(lab, blind.ID, c),))
             for lab in _labels(blind.IdIndex)
             for v in identity["id_numbers"].values()
             if len(c := id_canonical(str(v))) >= 4
         ]
-        wants_of[number] = [*id_wants, *name_wants]
-    digests: dict[tuple[str, str, str], int] = {}
-    for token_wants in wants_of.values():
-        for wants in token_wants:
-            for want in wants:
-                key = (want.label, want.kind, want.term)
-                if key not in digests:
-                    digests[key] = blind.digest(index_key, want.label, want.kind, want.term)
-    holders = _holders(digests, version=index_key.version)
+        tokens_of[number] = [*id_tokens, *name_tokens]
+    wanted = {want for tokens in tokens_of.values() for token in tokens for want in token.wants}
+    by_digest = want_digests(index_key, wanted)
+    digests_of: dict[Want, list[tuple[str, str, int]]] = defaultdict(list)
+    for found, wants in by_digest.items():
+        for want in wants:
+            digests_of[want].append(found)
+    holders = _holders(set(by_digest), version=index_key.version)
     candidates = []
-    for number, token_wants in wants_of.items():
+    for number, tokens in tokens_of.items():
         matched: dict[Any, set[int]] = defaultdict(set)
         id_hit = False
-        for position, wants in enumerate(token_wants):
-            for want in wants:
-                keys = holders.get((want.label, want.kind, digests[(want.label, want.kind, want.term)]), ())
-                id_hit = id_hit or (want.kind == blind.ID and bool(keys))
-                for person_key in keys:
-                    matched[person_key].add(position)
+        for position, token in enumerate(tokens):
+            for want in token.wants:
+                for found in digests_of[want]:
+                    keys = holders.get(found, ())
+                    id_hit = id_hit or (want.kind == blind.ID and bool(keys))
+                    for person_key in keys:
+                        matched[person_key].add(position)
         if id_hit or any(len(p) >= SIMILAR_MIN_TOKENS for p in matched.values()):
             candidates.append(number)
     return candidates
@@ -362,12 +362,10 @@ def _labels(index_type: type) -> list[str]:
     return [blind.label(Beneficiary, i) for i in Beneficiary.vault_indexes if isinstance(i, index_type)]
 
 
-def _holders(
-    digests: dict[tuple[str, str, str], int], *, version: int
-) -> dict[tuple[str, str, int], set[Any]]:
+def _holders(digests: set[tuple[str, str, int]], *, version: int) -> dict[tuple[str, str, int], set[Any]]:
     """(label, kind, digest) -> person keys holding it, asked in a few large queries."""
     groups: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for (lab, kind, _term), value in digests.items():
+    for lab, kind, value in digests:
         groups[(lab, kind)].add(value)
     holders: dict[tuple[str, str, int], set[Any]] = defaultdict(set)
     for (lab, kind), values in groups.items():

@@ -9,13 +9,25 @@ A person model lists its indexes in ``vault_indexes``::
     )
 
 Each (index, kind) pair has its own HMAC key, derived with HKDF from the versioned index key
-(``IndexKey``) under the label ``kem/v1/bidx/<model>.<index>/<kind>``. Digests are cut to
-``DIGEST_BITS`` bits on purpose: at a million people every digest is shared by several
-unrelated people, so the table alone does not tell who shares a name (docs/SECURITY.md).
+(``IndexKey``) under the label ``kem/v2/bidx/<model>.<index>/<kind>``. What each kind holds, how
+many bits it keeps and what it leaks is in docs/SECURITY.md ("Blind indexes: design and budget"):
+
+- a name token gives two entries: its spelling key (``phonetic_key``: the same for Γιουσούφ,
+  Yusuf and Youssef) and the first three letters of that key (prefix search). No exact token, no
+  chain of prefixes, no token length;
+- both name kinds are *smoothed*: the holders of one term are dealt into slots of at most
+  ``SLOT_SIZE`` people, each slot its own digest (HMAC of term and slot number), so a common name
+  shows as many ordinary-sized buckets instead of one large one. How many people hold a term is
+  kept in ``IndexTally``, sealed under the index key; a search reads it to ask for every slot;
+- digests are truncated (``BITS``) so that unrelated terms share buckets at the planned population.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import math
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,19 +37,22 @@ from django.db import transaction
 from kem.vault import crypto, keycache
 from kem.vault.fields import Pending, SealedField
 from kem.vault.keyring import root_keyring
-from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, PersonKey, VaultPerson
-from kem.vault.normalise import id_canonical, name_tokens, phone_digits, phonetic_key, prefixes
+from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, IndexTally, PersonKey, VaultPerson
+from kem.vault.normalise import id_canonical, name_tokens, phone_digits, phonetic_key
 
-DIGEST_BITS = 18
-PREFIX_MIN = 3
-PREFIX_MAX = 12
-
-TOKEN, PREFIX, PHONETIC, PHONE, ID = "tok", "pre", "pho", "tel", "id"
+KEY, PREFIX, PHONE, ID = "key", "p3", "tel", "id"
+PREFIX_LEN = 3  # letters of the spelling key a prefix entry keeps
+# Bits kept of each kind's digest; the budget behind them is in docs/SECURITY.md.
+BITS = {KEY: 14, PREFIX: 12, PHONE: 18, ID: 18}
+SMOOTHED = frozenset({KEY, PREFIX})
+SLOT_SIZE = 64  # at most this many holders of one term share one digest
+# What can follow in a spelling key: a two-letter key prefix asks for every three-letter one.
+KEY_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 @dataclass(frozen=True)
 class NameIndex:
-    """Name tokens (folded, Greek transliterated), their prefixes and their phonetic keys."""
+    """Name tokens (folded, Greek and Arabic transliterated) by spelling key and key prefix."""
 
     name: str
     fields: tuple[str, ...]
@@ -45,10 +60,9 @@ class NameIndex:
     def terms(self, value: Any) -> set[tuple[str, str]]:
         found: set[tuple[str, str]] = set()
         for token in name_tokens(str(value)):
-            found.add((TOKEN, token))
-            found.update((PREFIX, p) for p in prefixes(token, min_len=PREFIX_MIN, max_len=PREFIX_MAX))
             if key := phonetic_key(token):
-                found.add((PHONETIC, key))
+                found.add((KEY, key))
+                found.add((PREFIX, key[:PREFIX_LEN]))
         return found
 
 
@@ -197,27 +211,116 @@ def derived_key(index_key: IndexKey, index_label: str, kind: str) -> bytes:
     key: bytes | None = derived.get(cache_key)
     if key is None:
         root = keycache.remembered(("index-root", index_key.version, index_key.wrapped_key), index_key.unwrap)
-        key = derived[cache_key] = crypto.derive(root, f"kem/v1/bidx/{index_label}/{kind}".encode())
+        key = derived[cache_key] = crypto.derive(root, f"kem/v2/bidx/{index_label}/{kind}".encode())
     return key
 
 
-def digest(index_key: IndexKey, index_label: str, kind: str, term: str) -> int:
-    return crypto.blind_digest(derived_key(index_key, index_label, kind), term, DIGEST_BITS)
+def digest(index_key: IndexKey, index_label: str, kind: str, term: str, slot: int = 0) -> int:
+    """The truncated digest of ``term`` (in ``slot``, for the smoothed kinds)."""
+    text = f"{term}\x1f{slot}" if kind in SMOOTHED else term
+    return crypto.blind_digest(derived_key(index_key, index_label, kind), text, BITS[kind])
+
+
+def slots(count: int) -> int:
+    """How many slots the holders of a term counted ``count`` times fill."""
+    return max(1, math.ceil(count / SLOT_SIZE))
+
+
+def digests(index_key: IndexKey, index_label: str, kind: str, term: str, count: int) -> list[int]:
+    """Every digest a search for ``term`` asks for: one per slot of a smoothed kind."""
+    if kind not in SMOOTHED:
+        return [digest(index_key, index_label, kind, term)]
+    return [digest(index_key, index_label, kind, term, slot) for slot in range(slots(count))]
+
+
+# --- tallies (how many people hold a term, sealed) ---------------------------------------------
+def _tally_tag(index_key: IndexKey, index_label: str, kind: str, term: str) -> str:
+    key = derived_key(index_key, index_label, f"tally/{kind}")
+    return hmac.new(key, term.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _tally_sealer(index_key: IndexKey) -> crypto.Sealer:
+    key = derived_key(index_key, "", "tally-count")
+    return crypto.Sealer.direct(key, label="t")
+
+
+def read_tallies(
+    index_key: IndexKey,
+    terms: Iterable[tuple[str, str, str]],
+    *,
+    lock: bool = False,
+    using: str | None = None,
+) -> dict[tuple[str, str, str], int]:
+    """{(label, kind, term): how many were counted} for the smoothed ``terms`` (0 if never)."""
+    wanted = {t for t in terms if t[1] in SMOOTHED}
+    if not wanted:
+        return {}
+    by_tag = {_tally_tag(index_key, *t): t for t in wanted}
+    rows = IndexTally.objects.using(using).filter(version=index_key.version, tag__in=list(by_tag))
+    if lock:
+        rows = rows.select_for_update().order_by("tag")
+    sealer = _tally_sealer(index_key)
+    counts = dict.fromkeys(wanted, 0)
+    for tag, sealed in rows.values_list("tag", "count"):
+        counts[by_tag[tag]] = int(sealer.open(sealed, context=f"tally:{index_key.version}:{tag}"))
+    return counts
+
+
+def write_tallies(
+    index_key: IndexKey, counts: dict[tuple[str, str, str], int], *, using: str | None = None
+) -> None:
+    """Store ``counts`` (sealed under the index key), replacing what was there."""
+    if not counts:
+        return
+    sealer = _tally_sealer(index_key)
+    rows = []
+    for term, count in counts.items():
+        tag = _tally_tag(index_key, *term)
+        sealed = sealer.seal(str(count).encode(), context=f"tally:{index_key.version}:{tag}")
+        rows.append(IndexTally(version=index_key.version, tag=tag, count=sealed))
+    IndexTally.objects.using(using).bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["version", "tag"],
+        update_fields=["count"],
+    )
 
 
 # --- writing --------------------------------------------------------------------------------
-def entries_for(person: VaultPerson, keys: Iterable[IndexKey]) -> Iterator[BlindIndexEntry]:
-    terms = person_terms(person)
-    for index_key in keys:
-        seen = {(lab, kind, digest(index_key, lab, kind, term)) for lab, kind, term in terms}
-        for lab, kind, value in seen:
-            yield BlindIndexEntry(
-                person_key_id=person.person_key_id,
-                version=index_key.version,
-                field=lab,
-                kind=kind,
-                digest=value,
-            )
+def assign(
+    index_key: IndexKey,
+    terms_by_person: dict[Any, set[tuple[str, str, str]]],
+    counts: dict[tuple[str, str, str], int],
+    existing: dict[tuple[Any, str, str], set[int]] | None = None,
+) -> Iterator[tuple[Any, str, str, int]]:
+    """(person key id, label, kind, digest) of every entry of the people, under ``index_key``.
+
+    A smoothed term goes into the slot its holder already has (found in ``existing``, their
+    entries before this write, so an edit or a re-index does not move them) or else into the
+    slot the tally points at, which is then counted (``counts`` is updated in place).
+    """
+    existing = existing or {}
+    for person_key_id, terms in terms_by_person.items():
+        seen: set[tuple[str, str, int]] = set()
+        for lab, kind, term in sorted(terms):
+            if kind in SMOOTHED:
+                count = counts.get((lab, kind, term), 0)
+                slot = None
+                had = existing.get((person_key_id, lab, kind))
+                if had:
+                    slot = next(
+                        (n for n in range(slots(count)) if digest(index_key, lab, kind, term, n) in had), None
+                    )
+                if slot is None:
+                    slot = count // SLOT_SIZE
+                    counts[(lab, kind, term)] = count + 1
+                value = digest(index_key, lab, kind, term, slot)
+            else:
+                value = digest(index_key, lab, kind, term)
+            if (lab, kind, value) not in seen:
+                seen.add((lab, kind, value))
+                yield person_key_id, lab, kind, value
 
 
 def model_labels(model: type[VaultPerson]) -> list[str]:
@@ -245,11 +348,32 @@ def index_people(people: Sequence[VaultPerson], *, keys: list[IndexKey], using: 
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        people = [p for p in people if p.person_key_id in live]
-        BlindIndexEntry.objects.using(using).filter(
-            person_key_id__in=ids,
-            version__in=[k.version for k in keys],
-            field__in=labels,
-        ).delete()
-        entries = [entry for person in people for entry in entries_for(person, keys)]
+        terms_by_person = {p.person_key_id: person_terms(p) for p in people if p.person_key_id in live}
+        old = BlindIndexEntry.objects.using(using).filter(
+            person_key_id__in=ids, version__in=[k.version for k in keys], field__in=labels
+        )
+        existing: dict[int, dict[tuple[Any, str, str], set[int]]] = defaultdict(lambda: defaultdict(set))
+        for person_key_id, version, lab, kind, value in old.values_list(
+            "person_key_id", "version", "field", "kind", "digest"
+        ):
+            existing[version][(person_key_id, lab, kind)].add(value)
+        entries = []
+        for index_key in keys:
+            wanted = {t for terms in terms_by_person.values() for t in terms}
+            counts = read_tallies(index_key, wanted, lock=True, using=using)
+            before = dict(counts)
+            for person_key_id, lab, kind, value in assign(
+                index_key, terms_by_person, counts, existing.get(index_key.version)
+            ):
+                entries.append(
+                    BlindIndexEntry(
+                        person_key_id=person_key_id,
+                        version=index_key.version,
+                        field=lab,
+                        kind=kind,
+                        digest=value,
+                    )
+                )
+            write_tallies(index_key, {t: c for t, c in counts.items() if c != before.get(t)}, using=using)
+        old.delete()
         BlindIndexEntry.objects.using(using).bulk_create(entries, batch_size=2000)

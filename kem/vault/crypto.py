@@ -103,6 +103,11 @@ class Sealer:
             return cls(kid=key_id(key), aead=AESGCM(derive(key, info)))
         return cls(kid=label, aead=AESGCM(derive(key, info)), legacy_kid=key_id(key))
 
+    @classmethod
+    def direct(cls, key: bytes, *, label: str) -> Sealer:
+        """A sealer using ``key`` itself (already a purpose key, e.g. derived from an index key)."""
+        return cls(kid=label, aead=AESGCM(key))
+
     def seal(self, plaintext: bytes, *, context: str) -> str:
         header = f"{VERSION}:{self.kid}"
         nonce = os.urandom(NONCE_BYTES)

@@ -159,6 +159,25 @@ class BlindIndexEntry(models.Model):
         return f"{self.field}/{self.kind} v{self.version}"
 
 
+class IndexTally(models.Model):
+    """How many people one smoothed blind-index term was counted for, sealed under the index key.
+
+    ``tag`` is a full HMAC of the term under a key of its own, unrelated to the entries' digests;
+    ``count`` is sealed. A dump shows how many distinct terms there are, not how common any is.
+    """
+
+    version = models.PositiveSmallIntegerField()
+    tag = models.CharField(max_length=64)
+    count = models.TextField()
+
+    class Meta:
+        db_table = "kem_vault_indextally"
+        constraints = [models.UniqueConstraint(fields=["version", "tag"], name="kem_vault_tally_unique")]
+
+    def __str__(self) -> str:
+        return f"tally v{self.version}"
+
+
 class SealedModel(models.Model):
     """Abstract base of every model with sealed fields.
 

@@ -51,7 +51,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "id_canonical", "name_tokens", "phone_digits", "phonetic_key", "prefixes"]
+__all__ = [
+    "fold",
+    "id_canonical",
+    "loose_key",
+    "name_tokens",
+    "phone_digits",
+    "phonetic_key",
+    "prefix_keys",
+    "prefixes",
+]
 
 # --- fold: tables ---------------------------------------------------------------------
 # fmt: off
@@ -204,7 +213,8 @@ def prefixes(token: str, *, min_len: int = 3, max_len: int = 12) -> list[str]:
 
 
 # --- phonetic key ---------------------------------------------------------------------
-_PK_INITIAL = re.compile(r"^(?:dj|tz|j|gi(?=[aeiou])|i(?=[aeiou])|y(?=[aeiou]))")
+# Greek γ before ε/ι is /j/ (Γεωργίου, Yeorgiou): an initial "ge" joins the Y-words.
+_PK_INITIAL = re.compile(r"^(?:dj|tz|j|gi(?=[aeiou])|g(?=e)|i(?=[aeiou])|y(?=[aeiou]))")
 # fmt: off
 _PK_SPELLINGS = {
     "sh": "s", "kh": "h", "ch": "h", "zh": "z", "gh": "g", "ph": "f", "th": "t", "dh": "d",
@@ -232,6 +242,14 @@ def _skeleton(text: str) -> str:
     return "".join(out)
 
 
+def _spelled(token: str) -> str:
+    """Steps 1-3 of the key without the word-final rules: spellings unified, silent h dropped."""
+    text = fold(token).replace(" ", "")
+    text = _PK_INITIAL.sub("Y", text)
+    text = _PK_SPELLING.sub(lambda m: _PK_SPELLINGS[m.group()], text)
+    return _PK_DOUBLE.sub(r"\1", _PK_SILENT_H.sub("", text))
+
+
 def phonetic_key(token: str) -> str:
     """Romanisation-tolerant key of ONE name token ("" if nothing is left).
 
@@ -239,12 +257,39 @@ def phonetic_key(token: str) -> str:
     Muhammad, Μοχάμεντ), and an exact HMAC would miss them.  Algorithm and limits
     are in the module docstring.  Input is folded first; spaces are ignored.
     """
-    text = fold(token).replace(" ", "")
-    text = _PK_INITIAL.sub("Y", text)
-    text = _PK_SPELLING.sub(lambda m: _PK_SPELLINGS[m.group()], text)
-    text = _PK_DOUBLE.sub(r"\1", _PK_SILENT_H.sub("", text))
-    text = re.sub("d$", "t", text)
+    text = re.sub("d$", "t", _spelled(token))
     return _skeleton(text) + ("i" if _PK_NISBA.search(text) else "")
+
+
+# A typed prefix may stop inside a two-letter spelling (Μοχ|άμεντ, Αμπ|ντουλάχ, Kh|alil): its
+# last letter may be the start of one, so the key is also made without it.
+_DIGRAPH_STARTS = frozenset("cdgkmnpstz")
+
+
+def prefix_keys(token: str) -> list[str]:
+    """The keys a name starting with ``token`` may begin with (longest first, no word-final rules).
+
+    "Yus" and "Γιο" give "Yos" and "Yo", prefixes of the key of Γιουσούφ and of Yusuf ("Yosf");
+    "Αμπ" gives "ab" (μπ is b), a prefix of Abdullah's "abdl".
+    """
+    text = fold(token).replace(" ", "")
+    keys = [_skeleton(_spelled(text))]
+    if len(text) > 1 and text[-1] in _DIGRAPH_STARTS:
+        keys.append(_skeleton(_spelled(text[:-1])))
+    return [k for k in dict.fromkeys(keys) if k]
+
+
+def loose_key(token: str) -> str:
+    """The spelling-unified token with every vowel kept as its class ("o" for o/u, "a" else).
+
+    Ranks prefix matches: "Muh" ("moh") is closer to Μοχάμεντ ("mohamad") than to Mostafa,
+    although all three keys start with "mo". Unlike the key, an h is kept (a typed prefix ending
+    in h cannot tell whether it is silent).
+    """
+    text = _PK_INITIAL.sub("Y", fold(token).replace(" ", ""))
+    text = _PK_SPELLING.sub(lambda m: _PK_SPELLINGS[m.group()], text)
+    classes = "".join(("o" if ch in "ou" else "a") if ch in _VOWELS else ch for ch in text)
+    return _PK_DOUBLE.sub(r"\1", classes)
 
 
 # --- phones and ID numbers ------------------------------------------------------------

@@ -2,28 +2,26 @@
 
 1. The query is cut into tokens: a run of digits is a phone or an ID number, anything with a digit
    an ID number, the rest name tokens (folded and transliterated like the index).
-2. Each token asks for digests: the exact token, its prefix (3 to 12 characters) and its
-   phonetic key; a number its E.164 digits and its canonical ID form.
-3. One query finds the people holding any of those digests (one index range per index and
-   kind, joined with UNION ALL so that every branch is an index seek) and reads which index key
+2. Each name token asks for its spelling key (every spelling of the name shares it: Γιουσούφ,
+   Yusuf, Youssef) and, read as the start of a name, for the three-letter key prefixes it may
+   begin ("Yus" and "Γιο" both reach Γιουσούφ; a two-letter key asks for every third letter).
+   A number asks for its E.164 digits and its canonical ID form. The smoothed kinds ask for every
+   slot of the term (``blind.digests``), counted in the sealed tallies read first.
+3. One query finds the people holding any of those digests *among the caller's queryset* (the
+   user's centres are applied in the database, before anything is cut) and reads which index key
    is active, so the digests, made with the key this process last saw, are confirmed without a
-   query of their own (they are made again if another process switched keys). The people are
-   ranked by what matched in the index, and at most ``limit * OPEN_FACTOR`` are candidates.
-4. Candidates are fetched through the caller's queryset (which scopes to the user's centres),
-   best index evidence first, in at most three batches. Each is opened and re-checked against
-   its plaintext, which drops the false candidates of truncated digests. The index score is an
-   upper bound of the re-checked score (a re-check can only drop matches), so once ``limit``
-   confirmed people score at least as high as the best unopened candidate could, the rest are
-   not opened; and within a person, fields are opened only until the query is confirmed as
-   strongly as the index allows. The first batch holds ``limit + limit // 10`` candidates (a
-   few false ones are usual at 100,000 people); a second, if needed, what is still missing,
-   scaled by the share of candidates that held up so far; a third, all that remain. Opening a
-   candidate costs more than a query (a key to unwrap, fields to open), so a small second
-   batch is cheaper than a generous first one.
-5. Ranking: more query tokens matched first, then exact over prefix over phonetic.
+   query of their own. The people are ranked by what matched in the index, and at most
+   ``limit * OPEN_FACTOR`` are candidates.
+4. Candidates are fetched, best index evidence first, in at most three batches, opened and
+   re-checked against their plaintext, which drops the false candidates of truncated digests and
+   ranks what is left: per query token, the same folded token (exact) above the same spelling key
+   (another spelling) above a token starting like the query (loose prefix: vowels and h kept)
+   above a token whose key merely starts with the query's key. The index bound of a candidate is
+   an upper bound of its re-checked score, so once ``limit`` confirmed people score at least as
+   high as the best unopened candidate could, the rest are not opened.
+5. Ranking: more query tokens matched first, then the strength of the matches.
 
-A search therefore costs two to four queries (the index; one to three batches of people),
-whatever the number of matches, plus one the first time after another process switched keys.
+A search costs three to five queries: the tallies, the index, one to three batches of people.
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ import math
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,22 +39,42 @@ from django.db import connections, models, router
 from kem.vault import blind
 from kem.vault.errors import VaultError
 from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, VaultPerson
-from kem.vault.normalise import id_canonical, name_tokens, phone_digits, phonetic_key
+from kem.vault.normalise import id_canonical, loose_key, name_tokens, phone_digits, phonetic_key, prefix_keys
 
 OPEN_FACTOR = 4
+PREFIX_TYPED_MIN = 3
 FIRST_BATCH_EXTRA = 10  # the first batch opens limit + limit // FIRST_BATCH_EXTRA candidates
 MAX_BATCHES = 3  # of people; the last one opens every candidate left
-STRENGTH = {blind.TOKEN: 3, blind.PREFIX: 2, blind.PHONETIC: 1, blind.PHONE: 3, blind.ID: 3}
+
+# Strength of a confirmed match of one query token.
+EXACT, VARIANT, LOOSE_PREFIX, KEY_PREFIX = 4, 3, 2, 1
+# The best a hit of each kind can be confirmed as: the index is the upper bound of the re-check.
+BOUND = {blind.KEY: EXACT, blind.PREFIX: LOOSE_PREFIX, blind.PHONE: EXACT, blind.ID: EXACT}
 _NUMBER_PUNCTUATION = re.compile(r"[\s\-+().]")
 
 
 @dataclass(frozen=True)
 class Want:
-    """One digest a query token asks for: (index label, kind, plaintext term)."""
+    """One term a query token asks for: (index label, kind, plaintext term)."""
 
     label: str
     kind: str
     term: str
+
+
+@dataclass(frozen=True)
+class QueryToken:
+    """One token of a query: what it asks of the index and what confirms it on the plaintext."""
+
+    wants: tuple[Want, ...]
+    folded: str = ""  # name tokens: the folded token, its key, its loose form, its prefix keys
+    key: str = ""
+    loose: str = ""
+    prefix_keys: tuple[str, ...] = ()
+
+    @property
+    def is_name(self) -> bool:
+        return bool(self.folded)
 
 
 @dataclass(frozen=True)
@@ -78,7 +96,8 @@ def search_people(query: str, *, queryset: models.QuerySet[Any], limit: int = 50
     tokens = parse_query(query, model=model)
     if not tokens or limit <= 0:
         return []
-    hits = _index_hits(tokens, using=router.db_for_read(BlindIndexEntry))
+    using = router.db_for_read(BlindIndexEntry)
+    hits = _index_hits(tokens, scope=queryset, using=using)
     if not hits:
         return []
     bounds = sorted(((_score(found), pk) for pk, found in hits.items()), key=_by_score, reverse=True)
@@ -95,9 +114,8 @@ def search_people(query: str, *, queryset: models.QuerySet[Any], limit: int = 50
         if not batch:
             break
         # No ORDER BY (the model's default ordering): the candidates are ranked here. A person
-        # shredded since the index was read is skipped here rather than by a join condition
-        # (shredding deletes the entries too, so this is only a race); the person key comes
-        # with the row (``VaultPersonManager`` selects it).
+        # shredded since the index was read is skipped (shredding deletes the entries too, so
+        # this is only a race); the person key comes with the row (``VaultPersonManager``).
         people = queryset.filter(person_key_id__in=batch).order_by()
         found = (
             recheck(person, hits.get(_key_of(person.person_key_id), {}))
@@ -135,18 +153,18 @@ def _by_score(item: tuple[tuple[int, int], object]) -> tuple[int, int]:
     return item[0]
 
 
-def parse_query(query: str, *, model: type[VaultPerson]) -> list[list[Want]]:
-    """The wants of each query token, for the indexes ``model`` declares."""
+def parse_query(query: str, *, model: type[VaultPerson]) -> list[QueryToken]:
+    """The tokens of a query, with what each asks of the indexes ``model`` declares."""
     labels = _labels_by_type(model)
     compact = _NUMBER_PUNCTUATION.sub("", query)
     words = [query] if compact.isdigit() else query.split()
-    tokens: list[list[Want]] = []
+    tokens: list[QueryToken] = []
     for word in words:
         if any(ch.isdigit() for ch in word):
-            tokens.append(_number_wants(word, labels))
+            tokens.append(QueryToken(wants=tuple(_number_wants(word, labels))))
         else:
-            tokens.extend(_name_wants(token, labels) for token in name_tokens(word))
-    return [wants for wants in tokens if wants]
+            tokens.extend(_name_token(token, labels) for token in name_tokens(word))
+    return [token for token in tokens if token.wants]
 
 
 def _labels_by_type(model: type[VaultPerson]) -> dict[type, list[str]]:
@@ -165,19 +183,48 @@ def _number_wants(word: str, labels: dict[type, list[str]]) -> list[Want]:
     return wants
 
 
-def _name_wants(token: str, labels: dict[type, list[str]]) -> list[Want]:
-    wants = []
+def prefix_terms(key_prefix: str) -> list[str]:
+    """The prefix-entry terms of keys starting with ``key_prefix`` (a two-letter one asks for all
+    three-letter ones it starts, and for itself: keys of two letters are their own prefix)."""
+    if len(key_prefix) >= blind.PREFIX_LEN:
+        return [key_prefix[: blind.PREFIX_LEN]]
+    if len(key_prefix) == blind.PREFIX_LEN - 1:
+        return [key_prefix, *(key_prefix + ch for ch in blind.KEY_ALPHABET)]
+    return []  # one letter: too short to look for
+
+
+def _name_token(token: str, labels: dict[type, list[str]]) -> QueryToken:
+    key = phonetic_key(token)
+    # Read as the start of a name only from three typed letters on (folded: "Γιο" is "gio").
+    starts = tuple(prefix_keys(token)) if len(token) >= PREFIX_TYPED_MIN else ()
+    wants: list[Want] = []
     for lab in labels[blind.NameIndex]:
-        wants.append(Want(lab, blind.TOKEN, token))
-        if len(token) >= blind.PREFIX_MIN:
-            wants.append(Want(lab, blind.PREFIX, token[: blind.PREFIX_MAX]))
-        if len(token) >= blind.PREFIX_MIN and (key := phonetic_key(token)):
-            wants.append(Want(lab, blind.PHONETIC, key))
-    return wants
+        if key:
+            wants.append(Want(lab, blind.KEY, key))
+        for start in starts:
+            wants += [Want(lab, blind.PREFIX, term) for term in prefix_terms(start)]
+    return QueryToken(
+        wants=tuple(dict.fromkeys(wants)), folded=token, key=key, loose=loose_key(token), prefix_keys=starts
+    )
 
 
-def _index_hits(tokens: list[list[Want]], *, using: str) -> dict[object, dict[int, int]]:
-    """person key id -> {query token number: best strength found in the index}.
+def want_digests(
+    index_key: IndexKey, wants: set[Want], *, using: str | None = None
+) -> dict[tuple[str, str, int], list[Want]]:
+    """(label, kind, digest) -> the wants asking for it, every slot of smoothed terms included."""
+    counts = blind.read_tallies(index_key, {(w.label, w.kind, w.term) for w in wants}, using=using)
+    by_digest: dict[tuple[str, str, int], list[Want]] = defaultdict(list)
+    for want in wants:
+        count = counts.get((want.label, want.kind, want.term), 0)
+        for value in blind.digests(index_key, want.label, want.kind, want.term, count):
+            by_digest[(want.label, want.kind, value)].append(want)
+    return by_digest
+
+
+def _index_hits(
+    tokens: list[QueryToken], *, scope: models.QuerySet[Any], using: str
+) -> dict[object, dict[int, int]]:
+    """person key id -> {query token number: best bound found in the index}, among ``scope``.
 
     The digests are made with the active index key as this process last saw it; the query that
     reads the index also reads which key is active, and if that is another key (a rotation in
@@ -185,13 +232,16 @@ def _index_hits(tokens: list[list[Want]], *, using: str) -> dict[object, dict[in
     read again.
     """
     index_key = blind.search_key()
+    numbers: dict[Want, set[int]] = defaultdict(set)
+    for number, token in enumerate(tokens):
+        for want in token.wants:
+            numbers[want].add(number)
     for _attempt in range(3):
-        by_digest: dict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
-        for number, wants in enumerate(tokens):
-            for want in wants:
-                value = blind.digest(index_key, want.label, want.kind, want.term)
-                by_digest[(want.label, want.kind, value)].append((number, STRENGTH[want.kind]))
-        rows, active = _entries(_group(by_digest), version=index_key.version, using=using)
+        by_digest = want_digests(index_key, set(numbers), using=using)
+        groups: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for lab, kind, value in by_digest:
+            groups[(lab, kind)].add(value)
+        rows, active = _entries(groups, version=index_key.version, scope=scope, using=using)
         if active is not None and (active.version, active.wrapped_key) == (
             index_key.version,
             index_key.wrapped_key,
@@ -203,9 +253,10 @@ def _index_hits(tokens: list[list[Want]], *, using: str) -> dict[object, dict[in
     hits: dict[object, dict[int, int]] = defaultdict(dict)
     for person_key_id, lab, kind, value in rows:
         best = hits[_key_of(person_key_id)]
-        for number, strength in by_digest[(lab, kind, value)]:
-            if strength > best.get(number, 0):
-                best[number] = strength
+        for want in by_digest.get((lab, kind, value), ()):
+            for number in numbers[want]:
+                if BOUND[kind] > best.get(number, 0):
+                    best[number] = BOUND[kind]
     return hits
 
 
@@ -220,15 +271,16 @@ def _column(meta: Any, name: str) -> str:
 
 
 def _entries(
-    groups: dict[tuple[str, str], set[int]], *, version: int, using: str
+    groups: dict[tuple[str, str], set[int]], *, version: int, scope: models.QuerySet[Any], using: str
 ) -> tuple[list[tuple[Any, ...]], IndexKey | None]:
-    """(person key id, label, kind, digest) of the entries holding the wanted digests, and the
-    index key active when they were read (version and wrapped key: enough to unwrap it).
+    """(person key id, label, kind, digest) of the entries holding the wanted digests whose person
+    is in ``scope``, and the index key active when they were read (enough to unwrap it).
 
     One SELECT per (index, kind), joined with UNION ALL: each is a seek on the composite index
-    ``(field, kind, digest, version, person_key)``, which also covers the columns read. (An OR
-    of the same conditions made SQLite seek on ``field`` alone and scan every name entry.) A last
-    SELECT reads the active index key, so the search needs no query of its own to confirm it.
+    ``(field, kind, digest, version, person_key)``, which also covers the columns read. The scope
+    (the caller's queryset: the user's centres, no merged records) is a subquery on the person
+    key, so a large centre's people never crowd out a small centre's before the cut. A last SELECT
+    reads the active index key, so the search needs no query of its own to confirm it.
     """
     meta = BlindIndexEntry._meta
     keys = IndexKey._meta
@@ -237,6 +289,9 @@ def _entries(
     column = {
         name: quote(_column(meta, name)) for name in ("person_key", "field", "kind", "digest", "version")
     }
+    scope_sql, scope_params = (
+        scope.order_by().values("person_key_id").query.get_compiler(using=using).as_sql()
+    )
     selects: list[str] = []
     params: list[Any] = []
     for (lab, kind), digests in sorted(groups.items()):
@@ -245,8 +300,9 @@ def _entries(
             f"SELECT {column['person_key']}, {column['field']}, {column['kind']}, {column['digest']}"  # noqa: S608
             f" FROM {quote(meta.db_table)} WHERE {column['field']} = %s AND {column['kind']} = %s"
             f" AND {column['digest']} IN ({', '.join(['%s'] * len(ordered))}) AND {column['version']} = %s"
+            f" AND {column['person_key']} IN ({scope_sql})"
         )
-        params += [lab, kind, *ordered, version]
+        params += [lab, kind, *ordered, version, *scope_params]
     selects.append(
         f"SELECT NULL, {quote(_column(keys, 'wrapped_key'))}, NULL, {quote(_column(keys, 'version'))}"  # noqa: S608
         f" FROM {quote(keys.db_table)} WHERE {quote(_column(keys, 'state'))} = %s"
@@ -266,106 +322,80 @@ def _entries(
     return [row for row in rows if row[0] is not None], active
 
 
-def _group(by_digest: Mapping[tuple[str, str, int], object]) -> dict[tuple[str, str], set[int]]:
-    groups: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for lab, kind, value in by_digest:
-        groups[(lab, kind)].add(value)
-    return groups
-
-
 def _score(strengths: dict[int, int]) -> tuple[int, int]:
     return (len(strengths), sum(strengths.values()))
 
 
 def _rechecker(
-    model: type[VaultPerson], tokens: list[list[Want]]
+    model: type[VaultPerson], tokens: list[QueryToken]
 ) -> Callable[[VaultPerson, dict[int, int]], Candidate]:
     """A function comparing a person's plaintext with the query: digests may have collided.
 
-    ``bound`` is what the index found for the person ({query token number: best strength}), an
-    upper bound of what the plaintext can confirm. For each query token the wants are tried
-    strongest first, skipping those stronger than the bound; each is answered as the index would
-    (a name token equal to the term, a token starting with the prefix, a token with the phonetic
-    key) without building every prefix. Fields are opened one at a time, only while a want is
-    still unanswered, so a person confirmed by their first name field costs one decryption.
+    ``bound`` is what the index found for the person ({query token number: best bound}), an upper
+    bound of what the plaintext can confirm: a token found only by its prefix entry is at best a
+    loose prefix. Name fields are opened once per person; their tokens are folded and keyed once
+    per search.
     """
-    wanted_labels = {want.label for wants in tokens for want in wants}
-    fields: dict[str, list[tuple[object, str]]] = defaultdict(list)
-    for index in model.vault_indexes:
-        if (lab := blind.label(model, index)) in wanted_labels:
-            fields[lab] += [(index, name) for name in index.fields]
-    ordered = [sorted(wants, key=lambda w: STRENGTH[w.kind], reverse=True) for wants in tokens]
-    folded: dict[str, list[str]] = {}  # name tokens of each value seen, for this search only
+    name_fields = [
+        name for index in model.vault_indexes if isinstance(index, blind.NameIndex) for name in index.fields
+    ]
+    other = [index for index in model.vault_indexes if not isinstance(index, blind.NameIndex)]
+    wants_numbers = any(not t.is_name for t in tokens)
+    forms: dict[str, list[tuple[str, str, str]]] = {}  # value -> (token, key, loose) of its tokens
+
+    def forms_of(value: Any) -> list[tuple[str, str, str]]:
+        text = str(value)
+        if text not in forms:
+            forms[text] = [(t, phonetic_key(t), loose_key(t)) for t in name_tokens(text)]
+        return forms[text]
 
     def recheck(person: VaultPerson, bound: dict[int, int]) -> Candidate:
-        seen = _Seen(person, fields, folded)
         best: dict[int, int] = {}
-        for number, wants in enumerate(ordered):
-            cap = bound.get(number, 0)
-            for want in wants:
-                if STRENGTH[want.kind] <= cap and seen.holds(want):
-                    best[number] = STRENGTH[want.kind]
+        names: list[tuple[str, str, str]] = []
+        goal = {n: bound.get(n) or EXACT for n, t in enumerate(tokens) if t.is_name}
+        # Name fields are opened one at a time, only until every name token of the query is
+        # confirmed as strongly as its index bound allows.
+        for name in name_fields if goal else ():
+            value = getattr(person, name)
+            if value:
+                names += forms_of(value)
+                for number in goal:
+                    best[number] = max(best.get(number, 0), _strength(tokens[number], names))
+                if all(best.get(n, 0) >= g for n, g in goal.items()):
                     break
+        if wants_numbers:
+            terms: set[tuple[str, str]] = set()
+            for index in other:
+                for field_name in index.fields:
+                    value = getattr(person, field_name)
+                    if value not in (None, "", {}, []):
+                        terms.update(index.terms(value))
+            for number, token in enumerate(tokens):
+                if not token.is_name:
+                    best[number] = _number_strength(token, terms)
+        for number, strength in list(best.items()):
+            cap = bound.get(number, 0)
+            if not strength:
+                del best[number]
+            elif cap:
+                best[number] = min(strength, cap)
         return Candidate(person=person, tokens_matched=len(best), strength=sum(best.values()))
 
     return recheck
 
 
-class _Seen:
-    """One person's indexed values, opened field by field as the wants need them."""
+def _strength(token: QueryToken, names: list[tuple[str, str, str]]) -> int:
+    """How well one name token of the query matches a person's name tokens (0: not at all)."""
+    best = 0
+    for folded, key, loose in names:
+        if folded == token.folded:
+            return EXACT
+        if token.key and key == token.key:
+            best = max(best, VARIANT)
+        elif any(key.startswith(start) for start in token.prefix_keys if len(start) >= blind.PREFIX_LEN - 1):
+            best = max(best, LOOSE_PREFIX if loose.startswith(token.loose) else KEY_PREFIX)
+    return best
 
-    def __init__(self, person: VaultPerson, fields: dict[str, Any], folded: dict[str, list[str]]) -> None:
-        self.person = person
-        self.fields = fields
-        self.folded = folded
-        self.opened: dict[str, int] = defaultdict(int)  # label -> fields opened so far
-        self.names: dict[str, list[str]] = defaultdict(list)
-        self.terms: set[tuple[str, str, str]] = set()
-        self.phonetic: dict[str, set[str]] = defaultdict(set)
-        self.phonetic_done: dict[str, int] = defaultdict(int)  # label -> tokens keyed so far
 
-    def holds(self, want: Want) -> bool:
-        """Whether the values hold ``want``, opening the fields of its index until one does."""
-        while True:
-            if self._holds(want):
-                return True
-            if not self._open_next(want.label):
-                return False
-
-    def _open_next(self, label: str) -> bool:
-        position = self.opened[label]
-        if position >= len(self.fields[label]):
-            return False
-        self.opened[label] = position + 1
-        index, name = self.fields[label][position]
-        value = getattr(self.person, name)
-        if value in (None, "", {}, []):
-            return True
-        if isinstance(index, blind.NameIndex):
-            text = str(value)
-            if text not in self.folded:
-                self.folded[text] = name_tokens(text)
-            known = self.names[label]
-            known += [t for t in self.folded[text] if t not in known]
-        else:
-            self.terms.update((label, kind, term) for kind, term in index.terms(value))
-        return True
-
-    def _holds(self, want: Want) -> bool:
-        if not isinstance(self.fields[want.label][0][0], blind.NameIndex):
-            return (want.label, want.kind, want.term) in self.terms
-        tokens = self.names[want.label]
-        if want.kind == blind.TOKEN:
-            return want.term in tokens
-        if want.kind == blind.PREFIX:
-            return blind.PREFIX_MIN <= len(want.term) <= blind.PREFIX_MAX and any(
-                t.startswith(want.term) for t in tokens
-            )
-        if want.kind == blind.PHONETIC:
-            keys = self.phonetic[want.label]
-            for token in tokens[self.phonetic_done[want.label] :]:
-                if key := phonetic_key(token):
-                    keys.add(key)
-            self.phonetic_done[want.label] = len(tokens)
-            return want.term in keys
-        return False
+def _number_strength(token: QueryToken, terms: set[tuple[str, str]]) -> int:
+    return EXACT if any((want.kind, want.term) in terms for want in token.wants) else 0
