@@ -13,7 +13,8 @@ Each (index, kind) pair has its own HMAC key, derived with HKDF from the version
 many bits it keeps and what it leaks is in docs/SECURITY.md ("Blind indexes: design and budget"):
 
 - a name token gives two entries: its spelling key (``phonetic_key``: the same for Γιουσούφ,
-  Yusuf and Youssef) and the first three letters of that key (prefix search). No exact token, no
+  Yusuf and Youssef) and the first three letters of its loose key (``loose_key``: spellings
+  unified, vowels kept as two classes), for prefix search. No exact token, no
   chain of prefixes, no token length;
 - both name kinds are *smoothed*: the holders of one term are dealt into slots of at most
   ``SLOT_SIZE`` people, each slot its own digest (HMAC of term and slot number), so a common name
@@ -38,7 +39,7 @@ from kem.vault import crypto, keycache
 from kem.vault.fields import Pending, SealedField
 from kem.vault.keyring import root_keyring
 from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, IndexTally, PersonKey, VaultPerson
-from kem.vault.normalise import id_canonical, name_tokens, phone_digits, phonetic_key
+from kem.vault.normalise import id_canonical, loose_key, name_tokens, phone_digits, phonetic_key
 
 KEY, PREFIX, PHONE, ID = "key", "p3", "tel", "id"
 PREFIX_LEN = 3  # letters of the spelling key a prefix entry keeps
@@ -62,7 +63,8 @@ class NameIndex:
         for token in name_tokens(str(value)):
             if key := phonetic_key(token):
                 found.add((KEY, key))
-                found.add((PREFIX, key[:PREFIX_LEN]))
+            if start := loose_key(token)[:PREFIX_LEN]:
+                found.add((PREFIX, start))
         return found
 
 

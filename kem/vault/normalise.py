@@ -267,15 +267,17 @@ _DIGRAPH_STARTS = frozenset("cdgkmnpstz")
 
 
 def prefix_keys(token: str) -> list[str]:
-    """The keys a name starting with ``token`` may begin with (longest first, no word-final rules).
+    """The loose keys a name starting with ``token`` may begin with (the longest first).
 
-    "Yus" and "Γιο" give "Yos" and "Yo", prefixes of the key of Γιουσούφ and of Yusuf ("Yosf");
-    "Αμπ" gives "ab" (μπ is b), a prefix of Abdullah's "abdl".
+    "Yus" and "Γιο" give "yos" and "yo", prefixes of the loose key of Γιουσούφ and of Yusuf
+    ("yosof"); "Αμπ" gives "ab" (μπ is b), a prefix of Αμπντουλάχ's "abdolah". A typed prefix may
+    stop inside a two-letter spelling (Μοχ|άμεντ, Kh|alil), so the key is also made without its
+    last letter when that letter may begin one.
     """
     text = fold(token).replace(" ", "")
-    keys = [_skeleton(_spelled(text))]
+    keys = [loose_key(text)]
     if len(text) > 1 and text[-1] in _DIGRAPH_STARTS:
-        keys.append(_skeleton(_spelled(text[:-1])))
+        keys.append(loose_key(text[:-1]))
     return [k for k in dict.fromkeys(keys) if k]
 
 
@@ -289,7 +291,7 @@ def loose_key(token: str) -> str:
     text = _PK_INITIAL.sub("Y", fold(token).replace(" ", ""))
     text = _PK_SPELLING.sub(lambda m: _PK_SPELLINGS[m.group()], text)
     classes = "".join(("o" if ch in "ou" else "a") if ch in _VOWELS else ch for ch in text)
-    return _PK_DOUBLE.sub(r"\1", classes)
+    return _PK_DOUBLE.sub(r"\1", classes).lower()
 
 
 # --- phones and ID numbers ------------------------------------------------------------

@@ -42,24 +42,28 @@ from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, VaultPers
 from kem.vault.normalise import id_canonical, loose_key, name_tokens, phone_digits, phonetic_key, prefix_keys
 
 OPEN_FACTOR = 4
+# Truncated digests bring false candidates with them (a bucket holds other terms too): at most
+# ``limit * OPEN_FACTOR + OPEN_EXTRA`` candidates are opened, so that a rare true match is not
+# cut away behind them; a search with enough true matches stops long before.
+OPEN_EXTRA = 400
 PREFIX_TYPED_MIN = 3
 FIRST_BATCH_EXTRA = 10  # the first batch opens limit + limit // FIRST_BATCH_EXTRA candidates
 MAX_BATCHES = 3  # of people; the last one opens every candidate left
 
 # Strength of a confirmed match of one query token.
 EXACT, VARIANT, LOOSE_PREFIX, KEY_PREFIX = 4, 3, 2, 1
-# The best a hit of each kind can be confirmed as: the index is the upper bound of the re-check.
-BOUND = {blind.KEY: EXACT, blind.PREFIX: LOOSE_PREFIX, blind.PHONE: EXACT, blind.ID: EXACT}
 _NUMBER_PUNCTUATION = re.compile(r"[\s\-+().]")
 
 
 @dataclass(frozen=True)
 class Want:
-    """One term a query token asks for: (index label, kind, plaintext term)."""
+    """One term a query token asks for: (index label, kind, plaintext term), and the best a
+    person holding it can be confirmed as (``bound``)."""
 
     label: str
     kind: str
     term: str
+    bound: int = EXACT
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,7 @@ def search_people(query: str, *, queryset: models.QuerySet[Any], limit: int = 50
     if not hits:
         return []
     bounds = sorted(((_score(found), pk) for pk, found in hits.items()), key=_by_score, reverse=True)
-    bounds = bounds[: limit * OPEN_FACTOR]
+    bounds = bounds[: limit * OPEN_FACTOR + OPEN_EXTRA]
     recheck = _rechecker(model, tokens)
     confirmed: list[Candidate] = []
     start = 0
@@ -184,8 +188,8 @@ def _number_wants(word: str, labels: dict[type, list[str]]) -> list[Want]:
 
 
 def prefix_terms(key_prefix: str) -> list[str]:
-    """The prefix-entry terms of keys starting with ``key_prefix`` (a two-letter one asks for all
-    three-letter ones it starts, and for itself: keys of two letters are their own prefix)."""
+    """The prefix-entry terms of loose keys starting with ``key_prefix`` (a two-letter one asks for
+    all three-letter ones it starts, and for itself: keys of two letters are their own prefix)."""
     if len(key_prefix) >= blind.PREFIX_LEN:
         return [key_prefix[: blind.PREFIX_LEN]]
     if len(key_prefix) == blind.PREFIX_LEN - 1:
@@ -201,8 +205,11 @@ def _name_token(token: str, labels: dict[type, list[str]]) -> QueryToken:
     for lab in labels[blind.NameIndex]:
         if key:
             wants.append(Want(lab, blind.KEY, key))
-        for start in starts:
-            wants += [Want(lab, blind.PREFIX, term) for term in prefix_terms(start)]
+        # The loose key of all the typed letters first; a shorter one (the last letter may begin
+        # a two-letter spelling) finds people who rank lower, opened after.
+        for number, start in enumerate(starts):
+            bound = LOOSE_PREFIX if number == 0 else KEY_PREFIX
+            wants += [Want(lab, blind.PREFIX, term, bound) for term in prefix_terms(start)]
     return QueryToken(
         wants=tuple(dict.fromkeys(wants)), folded=token, key=key, loose=loose_key(token), prefix_keys=starts
     )
@@ -255,8 +262,8 @@ def _index_hits(
         best = hits[_key_of(person_key_id)]
         for want in by_digest.get((lab, kind, value), ()):
             for number in numbers[want]:
-                if BOUND[kind] > best.get(number, 0):
-                    best[number] = BOUND[kind]
+                if want.bound > best.get(number, 0):
+                    best[number] = want.bound
     return hits
 
 
@@ -392,8 +399,9 @@ def _strength(token: QueryToken, names: list[tuple[str, str, str]]) -> int:
             return EXACT
         if token.key and key == token.key:
             best = max(best, VARIANT)
-        elif any(key.startswith(start) for start in token.prefix_keys if len(start) >= blind.PREFIX_LEN - 1):
-            best = max(best, LOOSE_PREFIX if loose.startswith(token.loose) else KEY_PREFIX)
+        for number, start in enumerate(token.prefix_keys):
+            if len(start) >= blind.PREFIX_LEN - 1 and loose.startswith(start):
+                best = max(best, LOOSE_PREFIX if number == 0 else KEY_PREFIX)
     return best
 
 

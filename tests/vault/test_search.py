@@ -120,7 +120,10 @@ def test_index_holds_truncated_numbers_only(full_person):
     digests = list(BlindIndexEntry.objects.values_list("digest", flat=True))
     assert digests and all(0 <= d < 2 ** max(blind.BITS.values()) for d in digests)
     for kind, bits in blind.BITS.items():
-        assert all(0 <= d < 2**bits for d in BlindIndexEntry.objects.filter(kind=kind).values_list("digest", flat=True))
+        assert all(
+            0 <= d < 2**bits
+            for d in BlindIndexEntry.objects.filter(kind=kind).values_list("digest", flat=True)
+        )
     kinds = set(BlindIndexEntry.objects.values_list("kind", flat=True))
     assert kinds == {blind.KEY, blind.PREFIX, blind.PHONE, blind.ID}
 
