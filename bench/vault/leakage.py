@@ -15,8 +15,9 @@ The attack, for the spelling-key entries (the prefix entries are not used; see b
 1. every key bucket (digest value) is profiled: how many hold it, and the gender and origin most
    of its holders have; a bucket whose holders are nearly all of one gender is taken for a given
    name of that gender, any other for a family name;
-2. rank matching per (origin, part): the largest buckets take the commonest keys of the public
-   statistics, where a key the attacker expects to fill several slots of ``SLOT_SIZE`` holders
+2. size matching per (origin, part): the largest buckets first, each takes the key (not yet
+   taken) of the public statistics whose expected number of holders is closest to its size, if it
+   is plausibly close; a key the attacker expects to fill several slots of ``SLOT_SIZE`` holders
    stands for that many buckets (the attacker knows the algorithm);
 3. each person's given name is guessed as the label of their given-name bucket (else the
    commonest given name of their origin and gender), the family name likewise.
@@ -24,8 +25,10 @@ A name counts as recovered when the guess has the person's spelling key (every s
 counted as one: more generous to the attacker than exact spellings).
 
 Printed beside it: the baseline (no index at all: the most common name of the person's origin and
-gender, from the plaintext columns alone) and the same attack on the index without smoothing (one
-digest per term, as before slots), which shows that the attack has teeth. Target: under 5% of
+gender, from the plaintext columns alone) and the same attack on an index without smoothing and
+with 18-bit digests (one digest per term, as good as exact at this size), which shows what the
+attack can do when the index lets it. Each attack runs with noisy public statistics (sigma 0.3)
+and with nearly exact ones (0.05, an attacker who knows the population well). Target: under 5% of
 given names and under 5% of family names recovered.
 
 Not modelled: the attacker using the prefix entries and their co-occurrence with key entries, or
@@ -35,6 +38,7 @@ households (family names shared within a household); both would help an attacker
 from __future__ import annotations
 
 import argparse
+import bisect
 import math
 import os
 import random
@@ -202,17 +206,29 @@ def attack(population, entries, lists, *, noise: float, seed: int, slot: int) ->
         part = gender if n >= 0.9 * count and count >= 3 else "family"
         part_of[value] = part
         groups[(by_origin.most_common(1)[0][0], part)].append((count, value))
-    # Rank matching: the biggest buckets of a group take the commonest keys. A key the attacker
-    # expects to fill several slots of ``slot`` holders stands for as many buckets.
+    # Size matching: the biggest buckets of a group first, each takes the key (not yet taken)
+    # whose expected number of holders is closest to its size, if close enough to be plausible
+    # (sampling and the statistics' noise); a key the attacker expects to fill several slots of
+    # ``slot`` holders stands for that many buckets (the attacker knows the algorithm).
     label: dict[int, str] = {}
     for group, buckets in groups.items():
         pseudo = []
         for key, holders in expected[group].items():
             full, rest = divmod(holders, slot)
             pseudo += [(float(slot), key)] * int(full) + ([(rest, key)] if rest >= 0.5 else [])
-        pseudo.sort(reverse=True)
-        for (count, value), (_holders, key) in zip(sorted(buckets, reverse=True), pseudo, strict=False):
-            label[value] = key
+        pseudo.sort()
+        sizes = [e for e, _key in pseudo]
+        for count, value in sorted(buckets, reverse=True):
+            at = bisect.bisect_left(sizes, count)
+            best = min(
+                (i for i in (at - 1, at) if 0 <= i < len(sizes)), key=lambda i: abs(sizes[i] - count), default=None
+            )
+            if best is None:
+                continue
+            wanted = sizes[best]
+            if abs(count - wanted) <= 3 * math.sqrt(wanted) + max(noise, 0.1) * wanted:
+                label[value] = pseudo[best][1]
+                del sizes[best], pseudo[best]
     baseline_given = {
         (o, g): max(expected[(o, g)].items(), key=lambda kv: kv[1])[0] for o in ORIGINS for g in ("male", "female")
     }
@@ -244,7 +260,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=16)
-    parser.add_argument("--noise", type=float, default=0.3)
+    parser.add_argument(
+        "--noise", default="0.3,0.05", help="sigmas of the public statistics' noise, one attack each"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     population, lists = build(args.people, args.seed)
@@ -255,7 +273,9 @@ def main() -> None:
           f"distinct given-name keys {len(keys):,}")
     base = baseline(population, lists)
     print(f"baseline (plaintext columns only): given {base[0]:.2%}, family {base[1]:.2%}")
-    for smoothed, bits in ((False, 18), (False, None), (True, None)):
+    noises = [float(n) for n in args.noise.split(",")]
+    verdict = True
+    for smoothed, bits in ((False, 18), (True, None)):
         t0 = time.perf_counter()
         saved_bits = blind.BITS[blind.KEY]
         blind.BITS[blind.KEY] = bits or saved_bits
@@ -264,17 +284,18 @@ def main() -> None:
         finally:
             blind.BITS[blind.KEY] = saved_bits
         buckets = Counter(v for found in entries for k, v in found if k == blind.KEY)
-        slot = blind.SLOT_SIZE if smoothed else 10**12
-        given, family = attack(population, entries, lists, noise=args.noise, seed=args.seed, slot=slot)
         name = f"smoothed (slots of {blind.SLOT_SIZE})" if smoothed else "not smoothed (one digest per term)"
         print(
-            f"index {name}, key {bits or blind.BITS[blind.KEY]} bits, prefix {blind.BITS[blind.PREFIX]} bits: "
-            f"{len(buckets):,} key buckets, largest {max(buckets.values()):,} holders; "
-            f"attack recovers given {given:.2%}, family {family:.2%} ({time.perf_counter() - t0:.0f} s)"
+            f"index {name}, key {bits or blind.BITS[blind.KEY]} bits: {len(buckets):,} key buckets, "
+            f"largest {max(buckets.values()):,} holders ({time.perf_counter() - t0:.0f} s)"
         )
-        if smoothed:
-            verdict = "PASS" if given < 0.05 and family < 0.05 else "MISS"
-            print(f"target under 5% given and under 5% family: {verdict}")
+        slot = blind.SLOT_SIZE if smoothed else 10**12
+        for noise in noises:
+            given, family = attack(population, entries, lists, noise=noise, seed=args.seed, slot=slot)
+            print(f"  attack with public statistics of noise sigma {noise}: given {given:.2%}, family {family:.2%}")
+            if smoothed:
+                verdict = verdict and given < 0.05 and family < 0.05
+    print(f"target under 5% given and under 5% family (the design, every noise): {'PASS' if verdict else 'MISS'}")
 
 
 if __name__ == "__main__":
