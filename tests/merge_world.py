@@ -112,7 +112,9 @@ def register(world: World, *, given: str = "Μοχάμεντ", family: str = "Ρ
     )
 
 
-def open_case(world: World, person: Beneficiary, area: str, *, sessions: int = 0, opened: dt.date | None = None) -> Case:
+def open_case(
+    world: World, person: Beneficiary, area: str, *, sessions: int = 0, opened: dt.date | None = None
+) -> Case:
     case = Case.objects.create(
         beneficiary=person,
         centre=world.centre,
@@ -144,19 +146,29 @@ def add_session(world: World, case: Case, *, day: int = 0) -> Session:
     return session
 
 
-def enrol(world: World, person: Beneficiary, course_class: CourseClass, *, marks: dict[int, str] | None = None,
-          status: str = EnrolmentStatus.ENROLLED) -> Enrolment:
+def enrol(
+    world: World,
+    person: Beneficiary,
+    course_class: CourseClass,
+    *,
+    marks: dict[int, str] | None = None,
+    status: str = EnrolmentStatus.ENROLLED,
+) -> Enrolment:
     enrolment = Enrolment.objects.create(
         beneficiary=person,
         course_class=course_class,
         status=status,
-        enrolled_at=timezone.make_aware(dt.datetime.combine(START, dt.time(8))) if status != EnrolmentStatus.WAITLISTED else None,
+        enrolled_at=timezone.make_aware(dt.datetime.combine(START, dt.time(8)))
+        if status != EnrolmentStatus.WAITLISTED
+        else None,
         waitlisted_at=timezone.now() if status == EnrolmentStatus.WAITLISTED else None,
         created_by=world.officer,
     )
     lessons = world.lessons[course_class.pk]
     for index, mark in (marks or {}).items():
-        Attendance.objects.create(enrolment=enrolment, lesson=lessons[index], mark=mark, recorded_by=world.officer)
+        Attendance.objects.create(
+            enrolment=enrolment, lesson=lessons[index], mark=mark, recorded_by=world.officer
+        )
     return enrolment
 
 
