@@ -371,7 +371,8 @@ def _combine(
         _combine(child, survivor=survivor, reseal=reseal, by=by, reason=reason, moved=moved)
     kept, dropped = combination.kept, combination.dropped
     for rel in child_relations(combination.model):
-        for obj in rel.related_model._base_manager.filter(**{rel.field.name: dropped}):
+        child_model: Any = rel.related_model  # a model class (a relation to "self" is resolved)
+        for obj in child_model._base_manager.filter(**{rel.field.name: dropped}):
             obj = _copy_to_save(obj, reseal)
             setattr(obj, rel.field.name, kept)
             item = reseal.get((type(obj), obj.pk))
@@ -380,7 +381,7 @@ def _combine(
                 _point_owner_at(item, survivor)
                 item.saved = True
             record_save(obj, by=by, reason=reason, validate=False)
-            key = f"moved_onto_kept.{rel.related_model._meta.label_lower}"
+            key = f"moved_onto_kept.{child_model._meta.label_lower}"
             moved[key] = moved.get(key, 0) + 1
     rule = combination.rule
     changed = rule.absorb(kept, dropped) if rule.absorb is not None else []
@@ -451,6 +452,7 @@ def _history_to_reseal(opened: dict[tuple[type, Any], _Opened], duplicate: Benef
     """The history rows, written before the merge, of the records sealed with the duplicate's key
     whose owner path leads to the duplicate (so their envelopes are the duplicate's)."""
     rows = []
+    model: Any
     for (model, pk), item in opened.items():
         history = getattr(model, "history", None)
         if history is None:
@@ -482,7 +484,7 @@ def _reseal_history(rows: list[_HistoryRow], *, survivor: Beneficiary, duplicate
     old, new = duplicate.person_key.sealer(), survivor.person_key.sealer()
     count = 0
     for item in rows:
-        row = item.history_model._base_manager.get(pk=item.history_id)
+        row: Any = item.history_model._base_manager.get(pk=item.history_id)
         instance = row.instance
         if _owner_id(instance, item.path) != survivor.pk:
             continue
