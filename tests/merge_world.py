@@ -39,9 +39,9 @@ from referrals.models import Referral, ReferralStatus
 from tests.factories import staff
 
 _serial = itertools.count()
-YEAR = timezone.localdate().year
-# Activities of the merge tests happen in the first months of the current year (an open period).
-START = dt.date(YEAR, 1, 1)
+# Activities of the merge tests happen in the 120 days before today (an open period, all past).
+START = timezone.localdate() - dt.timedelta(days=120)
+YEAR = START.year
 
 
 @dataclass
