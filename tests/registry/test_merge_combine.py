@@ -210,3 +210,19 @@ def test_a_pair_no_rule_can_combine_refuses_and_the_page_says_why(client, twins,
     assert 'data-merge="refusals"' in html.content.decode()
     assert 'name="confirm"' in html.content.decode() and "danger" not in html.content.decode()
     assert Enrolment.objects.filter(beneficiary=duplicate).count() == 1
+
+
+def test_joined_is_a_reason_only_a_merge_gives(world, twins):
+    from django.core.exceptions import ValidationError
+
+    from cases.forms.cases import CaseCloseForm
+    from cases.services.cases import case_close
+
+    case = open_case(world, twins[0], ServiceArea.LEGAL)
+
+    with pytest.raises(ValidationError) as refused:
+        case_close(case=case, reason=CloseReason.MERGED, by=world.manager)
+
+    assert "close_reason" in refused.value.error_dict
+    assert CloseReason.MERGED not in dict(CaseCloseForm.base_fields["close_reason"].choices)
+    assert Case.objects.get(pk=case.pk).closed_on is None
