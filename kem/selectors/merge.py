@@ -15,10 +15,11 @@ that owns the model) decides which one is kept. A pair of a model without a rule
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.models import HistoricalChanges
@@ -99,14 +100,10 @@ class Combination:
             by_model.setdefault(child.label, []).append(child)
         for label, children in sorted(by_model.items()):
             lines.append(
-                ngettext(
-                    "%(count)s %(what)s recorded on both: %(why)s.",
-                    "%(count)s %(what)s recorded on both: %(why)s.",
-                    len(children),
-                )
+                _("%(what)s recorded on both: %(count)s (%(why)s).")
                 % {
                     "count": len(children),
-                    "what": _verbose(label, len(children)),
+                    "what": capfirst(_verbose(label, 2)),
                     "why": children[0].rule.why,
                 }
             )
@@ -119,7 +116,6 @@ class MergePlan:
     labels: dict[str, str]
     combinations: tuple[Combination, ...]
     refusals: tuple[str, ...]
-    retired: frozenset[tuple[type[models.Model], Any]] = field(default_factory=frozenset)
 
     def counts(self) -> dict[str, int]:
         """What ``MergeRecord.moved`` records: numbers only, never a value of the person's."""
@@ -286,7 +282,6 @@ def merge_plan(facts: MergeFacts) -> MergePlan:
     refusals: list[str] = []
     combinations = []
     moves = dict(facts.moving)
-    retired: set[tuple[type[models.Model], Any]] = set()
     for pair in facts.pairs:
         rule = merge_rule(pair.label)
         if rule is None:
@@ -294,7 +289,6 @@ def merge_plan(facts: MergeFacts) -> MergePlan:
             continue
         combination = _combination(pair, rule, refusals)
         combinations.append(combination)
-        _retired(combination, retired)
         if not rule.keeps_dropped and combination.kept_side == SURVIVOR:
             # The duplicate's record retires (deleted): it is not among those that move.
             moves[f"{pair.label}.{pair.field_name}"] -= 1
@@ -303,12 +297,4 @@ def merge_plan(facts: MergeFacts) -> MergePlan:
         labels=dict(facts.labels),
         combinations=tuple(combinations),
         refusals=tuple(dict.fromkeys(refusals)),
-        retired=frozenset(retired),
     )
-
-
-def _retired(combination: Combination, into: set[tuple[type[models.Model], Any]]) -> None:
-    if not combination.rule.keeps_dropped:
-        into.add((combination.model, combination.dropped.pk))
-    for child in combination.children:
-        _retired(child, into)

@@ -185,7 +185,7 @@ def test_the_page_shows_what_moves_and_what_becomes_one_before_confirming(client
     html = client.post(url, {"duplicate": str(duplicate.pk)}).content.decode()
 
     assert f"Two enrolments for {course_class} become one: the duplicate&#x27;s is kept" in html
-    assert "1 attendance recorded on both: the better mark stays" in html
+    assert "Attendance recorded on both: 1 (the better mark stays" in html
     assert "1 attendance moves onto the kept one." in html
     assert "Referrals: 1" in html and "Cases: 1" in html
     # The duplicate's enrolment is kept and moves: it is counted with the moves too.
