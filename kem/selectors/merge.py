@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.models import HistoricalChanges
 
-from kem.models import Beneficiary
+from kem.models import Beneficiary, HouseholdMember
 from kem.registry import MergeRule, merge_rule
 from kem.selectors.people import person_relations
 
@@ -270,6 +270,9 @@ def _swapped(pair: Pair) -> Pair:
 
 
 def _refusal(pair: Pair) -> str:
+    if pair.model is HouseholdMember:
+        # The same words as the merge's own check (kem.services.people._check_mergeable).
+        return _("Both records belong to a household. Unlink one of them first.")
     return _("Both records hold %(what)s for %(about)s that cannot be combined. Resolve that first.") % {
         "what": pair.model._meta.verbose_name_plural,
         "about": str(pair.first),

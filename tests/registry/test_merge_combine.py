@@ -226,3 +226,24 @@ def test_joined_is_a_reason_only_a_merge_gives(world, twins):
     assert "close_reason" in refused.value.error_dict
     assert CloseReason.MERGED not in dict(CaseCloseForm.base_fields["close_reason"].choices)
     assert Case.objects.get(pk=case.pk).closed_on is None
+
+
+def test_two_households_are_refused_on_the_page_before_confirming(client, twins, world):
+    from kem.models import Relationship
+    from kem.services.people import household_link
+
+    survivor, duplicate = twins
+    for head in twins:
+        household_link(
+            head=head,
+            member=register(world, given="Παιδί"),
+            relationship=Relationship.CHILD,
+            by=world.officer,
+        )
+    client.force_login(world.manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    html = client.post(reverse("beneficiary-merge", args=[survivor.pk]), {"duplicate": str(duplicate.pk)})
+
+    assert "Both records belong to a household. Unlink one of them first." in html.content.decode()
+    assert 'class="danger"' not in html.content.decode()
