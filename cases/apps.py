@@ -10,11 +10,13 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from cases.demo import seed_counselling
         from cases.selectors import benefits, cases, interpreters, profile
+        from cases.services.merge import merge_rules
         from kem.models import CentrePerm, Role
         from kem.registry import (
             register_action_labels,
             register_demo_seeder,
             register_home_part,
+            register_merge_rule,
             register_profile_actions,
             register_timeline_source,
         )
@@ -46,3 +48,5 @@ class CasesConfig(AppConfig):
         ):
             register_timeline_source(source)
         register_demo_seeder(seed_counselling, order=10)
+        for label, rule in merge_rules().items():
+            register_merge_rule(label, rule)

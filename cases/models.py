@@ -57,6 +57,15 @@ class CloseReason(models.TextChoices):
     PERSON_LEFT = "person_left", _("The person left the area")
     PERSON_REQUEST = "person_request", _("At the person's request")
     OTHER = "other", _("Other")
+    # Two open cases of one area, one on each of two records of one person: when the records were
+    # merged, this one's sessions moved to the other and it was closed.
+    MERGED = "merged", _("Joined with the other case of the same person")
+
+
+# The reasons a person closing a case may give (a merge alone closes a case as joined).
+CLOSE_REASONS_TO_CHOOSE = [
+    (value, label) for value, label in CloseReason.choices if value != CloseReason.MERGED
+]
 
 
 class CaseQuerySet(models.QuerySet):

@@ -12,12 +12,14 @@ class CoursesConfig(AppConfig):
         from courses.demo import seed_demo_classes
         from courses.selectors import attendance, certificates, classes, enrolment
         from courses.services import certificates as certificate_services
+        from courses.services.merge import merge_rules
         from kem.models import CentrePerm, DownloadKind, Role
         from kem.registry import (
             register_action_labels,
             register_demo_seeder,
             register_download_builder,
             register_home_part,
+            register_merge_rule,
             register_profile_actions,
             register_timeline_source,
         )
@@ -42,3 +44,5 @@ class CoursesConfig(AppConfig):
         register_timeline_source(enrolment.enrolment_timeline)
         register_download_builder(DownloadKind.CERTIFICATES, certificate_services.certificates_build_batch)
         register_demo_seeder(seed_demo_classes, order=30)
+        for label, rule in merge_rules().items():
+            register_merge_rule(label, rule)

@@ -140,3 +140,45 @@ def register_profile_actions(source: Callable[..., Any]) -> None:
 
 def profile_action_sources() -> list[Callable[..., Any]]:
     return list(_PROFILE_ACTION_SOURCES)
+
+
+# --- merging two records of one person: records that cannot both stay ------------------------------
+# When both records of a person hold a record that a unique constraint allows only once per person
+# (both enrolled in one class, both with an open case of one area), the merge keeps one and
+# retires the other. The app that owns the model says how (kem.selectors.merge reads the rule).
+
+
+@dataclass(frozen=True)
+class MergeRule:
+    """How two clashing records of one kind become one.
+
+    ``rank(record, children)`` -> a comparable value, the higher is kept (ties keep the surviving
+    record's); ``children`` counts the records pointing at it, by model label (``"cases.session"``).
+    ``why`` says the rule in words for the manager. ``about(record)`` names what the two share
+    (the class, the service area). ``absorb(kept, dropped)`` copies onto the kept record what only
+    the dropped one had and returns the changed field names (it does not save). ``retire(dropped,
+    *, by, reason)`` ends the dropped record once its children have moved to the kept one; None
+    deletes it. ``keeps_dropped`` says that ``retire`` leaves the row in place (it then moves to
+    the surviving person like any other record).
+    """
+
+    rank: Callable[[Any, Mapping[str, int]], Any]
+    why: Any
+    about: Callable[[Any], str] = str
+    absorb: Callable[[Any, Any], list[str]] | None = None
+    retire: Callable[..., None] | None = None
+    keeps_dropped: bool = False
+
+
+_MERGE_RULES: dict[str, MergeRule] = {}
+
+
+def register_merge_rule(label: str, rule: MergeRule) -> None:
+    """Say how two clashing records of the model ``label`` (``"courses.enrolment"``) become one."""
+    if _MERGE_RULES.get(label, rule) != rule:
+        raise ValueError(f"model {label!r} already has a merge rule")
+    _MERGE_RULES[label] = rule
+
+
+def merge_rule(label: str) -> MergeRule | None:
+    return _MERGE_RULES.get(label)

@@ -31,6 +31,7 @@ from rest_framework.routers import DefaultRouter
 from cases import policy
 from cases.forms.cases import STATES
 from cases.models import (
+    CLOSE_REASONS_TO_CHOOSE,
     Case,
     CloseReason,
     InterpreterRequest,
@@ -110,7 +111,7 @@ class CaseUpdateSerializer(serializers.Serializer):
     """Either reassign (``counsellor``, the manager) or close (``close_reason``, ``closed_on``)."""
 
     counsellor = serializers.IntegerField(required=False)
-    close_reason = serializers.ChoiceField(choices=CloseReason.choices, required=False)
+    close_reason = serializers.ChoiceField(choices=CLOSE_REASONS_TO_CHOOSE, required=False)
     closed_on = serializers.DateField(required=False)
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:

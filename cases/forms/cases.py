@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
-    CloseReason,
+    CLOSE_REASONS_TO_CHOOSE,
     InterpreterRequest,
     OpenReason,
     OutcomeKind,
@@ -64,7 +64,9 @@ class CaseOpenForm(forms.Form):
 
 
 class CaseCloseForm(forms.Form):
-    close_reason = forms.ChoiceField(label=_("Why it is closed"), choices=[("", "—"), *CloseReason.choices])
+    close_reason = forms.ChoiceField(
+        label=_("Why it is closed"), choices=[("", "—"), *CLOSE_REASONS_TO_CHOOSE]
+    )
     closed_on = forms.DateField(label=_("Closed on"), initial=timezone.localdate, widget=DateInput())
 
 

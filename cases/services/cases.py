@@ -119,7 +119,7 @@ def case_close(*, case: Case, reason: str, by: User, closed_on: dt.date | None =
                 )
             }
         )
-    if reason not in CloseReason.values:
+    if reason not in CloseReason.values or reason == CloseReason.MERGED:
         raise ValidationError(
             {"close_reason": ValidationError(_("Choose why the case is closed."), code="invalid_reason")}
         )

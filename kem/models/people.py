@@ -219,7 +219,8 @@ class MergeRecord(models.Model):
 
     survivor = models.ForeignKey("kem.Beneficiary", on_delete=models.PROTECT, related_name="merges")
     merged_id = models.UUIDField(_("merged record"))
-    moved = models.JSONField(_("what moved"), default=dict)
+    # Counts only (what moved, what was combined): a bare duplicate moves nothing, so {} is valid.
+    moved = models.JSONField(_("what moved"), default=dict, blank=True)
     merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     merged_at = models.DateTimeField(_("merged"), auto_now_add=True)
 

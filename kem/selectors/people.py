@@ -297,7 +297,8 @@ def person_relations() -> list[Relation]:
     Found by introspection (``Beneficiary._meta.get_fields(include_hidden=True)``: the reverse
     side of every foreign key and one-to-one, hidden ones such as ``related_name="+"`` included),
     so that cases, referrals and enrolments added by other apps move on a merge without this module
-    naming them. Left out: history tables (history stays as it was written), ``MergeRecord`` (the
+    naming them. Left out: history tables (history rows stay where they were written; a merge
+    only seals again the envelopes of those whose owner is now the survivor), ``MergeRecord`` (the
     record of earlier merges) and the vault's ``PersonKey`` (a forward field of the person, each
     record keeps its own key so its history stays readable).
     """

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from kem.models import (
     Relationship,
 )
 from kem.permissions import CentrePerm, may
+from kem.selectors.merge import Combination, child_relations, merge_facts, merge_plan
 from kem.selectors.people import Relation, person_relations
 from kem.services.access_log import access_record, role_at
 from kem.services.beneficiaries import id_numbers_of, next_expiry_of
@@ -247,33 +248,52 @@ class MergeRefused(ValidationError):
 def beneficiary_merge(*, survivor: Beneficiary, duplicate: Beneficiary, by: User) -> MergeRecord:
     """Make ``duplicate`` part of ``survivor``: two records of one person become one.
 
-    Both rows are locked. Every record pointing at the duplicate moves to the survivor (see
-    ``person_relations``); records whose sealed values the duplicate's key sealed, directly or
-    through a parent (``vault_owner`` such as ``"case.beneficiary"``), are opened first and sealed
-    again under the survivor's key. Identity documents the survivor lacks are added to theirs.
-    The duplicate keeps its key and blind-index entries, so its history stays readable; pointing
-    ``merged_into`` at the survivor takes it out of every search and ``visible_to``. Both get a
-    history row, the merge a ``MergeRecord``, and the access log a ``kem.beneficiary.merged`` event.
+    Both rows are locked. The plan is ``kem.selectors.merge.merge_plan`` (what the confirmation
+    page showed): records that cannot both stay (both enrolled in one class, both with an open
+    case of one area) become one, the kept record receiving the children of the other (sessions,
+    attendance marks: see each model's ``MergeRule``); then every record pointing at the duplicate
+    moves to the survivor (see ``person_relations``). Records whose sealed values the duplicate's
+    key sealed, directly or through a parent (``vault_owner`` such as ``"case.beneficiary"``), are
+    opened first and sealed again under the survivor's key, and so are their earlier history rows
+    whose owner is now the survivor, so that every history row still opens. Identity documents the
+    survivor lacks are added to theirs. The duplicate keeps its key and blind-index entries;
+    pointing ``merged_into`` at the survivor takes it out of every search and ``visible_to``. Both
+    get a history row, the merge a ``MergeRecord`` (counts only), and the access log a
+    ``kem.beneficiary.merged`` event. Refused (``MergeRefused``) when the plan has a pair no rule
+    can combine, or both records belong to a household.
     """
     survivor, duplicate = _locked(survivor, duplicate)
     _check_mergeable(survivor, duplicate, by=by)
+    plan = merge_plan(merge_facts(survivor=survivor, duplicate=duplicate))
+    if plan.refusals:
+        raise MergeRefused(" ".join(plan.refusals), code="conflicting_records")
     reason_survivor = f"merged from {duplicate.pk}"
     reseal = _open_sealed_records_of(duplicate)
+    history = _history_to_reseal(reseal, duplicate)
     moved: dict[str, int] = {}
     try:
         with transaction.atomic():
+            for combination in plan.combinations:
+                _combine(
+                    combination, survivor=survivor, reseal=reseal, by=by, reason=reason_survivor, moved=moved
+                )
             for relation in person_relations():
                 count = _move(relation, duplicate, survivor, reseal=reseal, by=by, reason=reason_survivor)
                 if count:
                     moved[relation.key] = count
             _reseal(reseal, survivor, by=by, reason=reason_survivor)
+            resealed = _reseal_history(history, survivor=survivor, duplicate=duplicate)
     except IntegrityError:
+        # The plan combines every pair the constraints name; a clash left is a record written
+        # between the plan and the move, or a rule the plan does not know.
         raise MergeRefused(
             _(
                 "Both records hold the same record somewhere (for example the same class). Resolve that first."
             ),
             code="conflicting_records",
         ) from None
+    if resealed:
+        moved["history_resealed"] = resealed
     documents_added = _merge_documents(survivor, duplicate)
     if documents_added:
         moved["documents"] = documents_added
@@ -313,15 +333,14 @@ def _move(
     duplicate: Beneficiary,
     survivor: Beneficiary,
     *,
-    reseal: dict[tuple[type, Any], Any],
+    reseal: dict[tuple[type, Any], _Opened],
     by: User,
     reason: str,
 ) -> int:
     """Point the duplicate's records of one relation at the survivor, one save each (history)."""
     count = 0
     for obj in relation.movable(duplicate, survivor):
-        # A record opened for resealing is moved on that copy, and saved once when resealed.
-        obj = reseal[(relation.model, obj.pk)].obj if (relation.model, obj.pk) in reseal else obj
+        obj = _copy_to_save(obj, reseal)
         setattr(obj, relation.field.name, survivor)
         if (relation.model, obj.pk) not in reseal:
             record_save(obj, by=by, reason=reason, validate=False)
@@ -329,11 +348,62 @@ def _move(
     return count
 
 
+def _copy_to_save(obj: Any, reseal: dict[tuple[type, Any], _Opened]) -> Any:
+    """The copy of ``obj`` to change: the one opened for resealing if it is sealed with the
+    duplicate's key (saved once, when resealed), else ``obj``."""
+    item = reseal.get((type(obj), obj.pk))
+    return obj if item is None else item.obj
+
+
+def _combine(
+    combination: Combination,
+    *,
+    survivor: Beneficiary,
+    reseal: dict[tuple[type, Any], _Opened],
+    by: User,
+    reason: str,
+    moved: dict[str, int],
+) -> None:
+    """Make one record of a clashing pair: the pairs among their children first, then every child
+    of the dropped record moves onto the kept one, the kept one takes what only the dropped one
+    had, and the dropped one retires (its rule's ``retire``, or deleted). Counted in ``moved``."""
+    for child in combination.children:
+        _combine(child, survivor=survivor, reseal=reseal, by=by, reason=reason, moved=moved)
+    kept, dropped = combination.kept, combination.dropped
+    for rel in child_relations(combination.model):
+        child_model: Any = rel.related_model  # a model class (a relation to "self" is resolved)
+        for obj in child_model._base_manager.filter(**{rel.field.name: dropped}):
+            obj = _copy_to_save(obj, reseal)
+            setattr(obj, rel.field.name, kept)
+            item = reseal.get((type(obj), obj.pk))
+            if item is not None:
+                # Sealed with the duplicate's key: sealed again now, under the survivor's.
+                _point_owner_at(item, survivor)
+                item.saved = True
+            record_save(obj, by=by, reason=reason, validate=False)
+            key = f"moved_onto_kept.{child_model._meta.label_lower}"
+            moved[key] = moved.get(key, 0) + 1
+    rule = combination.rule
+    changed = rule.absorb(kept, dropped) if rule.absorb is not None else []
+    if changed:
+        record_save(kept, by=by, reason=reason, validate=False)
+    retire_reason = f"{reason}: combined into {kept.pk}"
+    if rule.retire is not None:
+        rule.retire(dropped, by=by, reason=retire_reason)
+    else:
+        set_history_user(dropped, by)
+        setattr(dropped, "_change_reason", retire_reason)  # noqa: B010 - simple-history's attribute
+        dropped.delete()
+    key = f"combined.{combination.label}"
+    moved[key] = moved.get(key, 0) + 1
+
+
 @dataclass
 class _Opened:
     obj: Any
     path: str
     values: dict[str, Any]
+    saved: bool = False
 
 
 def _open_sealed_records_of(duplicate: Beneficiary) -> dict[tuple[type, Any], _Opened]:
@@ -349,16 +419,86 @@ def _open_sealed_records_of(duplicate: Beneficiary) -> dict[tuple[type, Any], _O
     return opened
 
 
+def _point_owner_at(item: _Opened, survivor: Beneficiary) -> None:
+    """Lead ``item``'s owner path to the survivor (on the loaded parents, not saved: the moves save
+    them) and give it its opened values again, so that its next save seals them with the
+    survivor's key."""
+    *parents, last = item.path.split(".")
+    holder = item.obj
+    for attribute in parents:
+        holder = getattr(holder, attribute)
+    setattr(holder, last, survivor)
+    for name, value in item.values.items():
+        setattr(item.obj, name, value)
+
+
 def _reseal(opened: dict[tuple[type, Any], _Opened], survivor: Beneficiary, *, by: User, reason: str) -> None:
     for item in opened.values():
-        *parents, last = item.path.split(".")
-        holder = item.obj
+        if item.saved:
+            continue
+        _point_owner_at(item, survivor)
+        record_save(item.obj, by=by, reason=reason, validate=False)
+
+
+@dataclass
+class _HistoryRow:
+    model: type[models.Model]
+    history_model: type[models.Model]
+    history_id: Any
+    path: str
+
+
+def _history_to_reseal(opened: dict[tuple[type, Any], _Opened], duplicate: Beneficiary) -> list[_HistoryRow]:
+    """The history rows, written before the merge, of the records sealed with the duplicate's key
+    whose owner path leads to the duplicate (so their envelopes are the duplicate's)."""
+    rows = []
+    model: Any
+    for (model, pk), item in opened.items():
+        history = getattr(model, "history", None)
+        if history is None:
+            continue
+        history_model = history.model
+        for row in history_model._base_manager.filter(**{model._meta.pk.attname: pk}):
+            if _owner_id(row.instance, item.path) == duplicate.pk:
+                rows.append(_HistoryRow(model, history_model, row.pk, item.path))
+    return rows
+
+
+def _owner_id(instance: models.Model, path: str) -> Any:
+    """The primary key of the person ``path`` leads to from ``instance`` now, or None."""
+    *parents, last = path.split(".")
+    holder: Any = instance
+    try:
         for attribute in parents:
             holder = getattr(holder, attribute)
-        setattr(holder, last, survivor)
-        for name, value in item.values.items():
-            setattr(item.obj, name, value)
-        record_save(item.obj, by=by, reason=reason, validate=False)
+    except ObjectDoesNotExist:
+        return None
+    return None if holder is None else getattr(holder, f"{last}_id", None)
+
+
+def _reseal_history(rows: list[_HistoryRow], *, survivor: Beneficiary, duplicate: Beneficiary) -> int:
+    """Seal again under the survivor's key the history rows whose owner path now leads to the
+    survivor (a session's row names its case, and the case moved). The envelope of a history row
+    is bound to the original row (``SealedField.context`` of ``row.instance``), so it is opened and
+    sealed with that context. Returns how many rows were sealed again."""
+    old, new = duplicate.person_key.sealer(), survivor.person_key.sealer()
+    count = 0
+    for item in rows:
+        row: Any = item.history_model._base_manager.get(pk=item.history_id)
+        instance = row.instance
+        if _owner_id(instance, item.path) != survivor.pk:
+            continue
+        changes = {}
+        for sealed in _sealed_fields(item.model):
+            envelope = getattr(row, sealed.attname)
+            if envelope is None:
+                continue
+            context = sealed.context(instance)
+            changes[sealed.attname] = new.seal(old.open(envelope, context=context), context=context)
+        if changes:
+            item.history_model._base_manager.filter(pk=item.history_id).update(**changes)
+            count += 1
+    return count
 
 
 def _sealed_models_owned_by_people() -> list[type[SealedModel]]:

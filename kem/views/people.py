@@ -26,6 +26,7 @@ from kem.models import Beneficiary
 from kem.permissions import access_for
 from kem.selectors import people as selectors
 from kem.selectors.beneficiaries import beneficiaries_visible_to, beneficiary_for, beneficiary_search
+from kem.selectors.merge import merge_facts, merge_plan
 from kem.services import people as services
 from kem.services.access_log import access_record
 
@@ -185,6 +186,8 @@ def beneficiary_merge(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             "person": survivor,
             "duplicate": duplicate,
             "counts": selectors.merge_comparison(survivor=survivor, duplicate=duplicate),
+            # The plan the merge will follow: the same function on the same facts as the service.
+            "plan": merge_plan(merge_facts(survivor=survivor, duplicate=duplicate)),
         },
     )
 

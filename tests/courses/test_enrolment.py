@@ -12,7 +12,7 @@ from django.utils import translation
 
 from courses.models import ClassStatus, Enrolment, EnrolmentStatus, Level, PlacementSource
 from courses.services.enrolment import enrolment_create, enrolment_withdraw, waitlist_leave
-from kem.services.people import MergeRefused, beneficiary_merge
+from kem.services.people import beneficiary_merge
 
 pytestmark = pytest.mark.django_db
 
@@ -275,17 +275,18 @@ def test_a_teacher_may_not_end_a_place(teacher, course_class, person, enrol):
         enrolment_withdraw(enrolment=enrolment, by=teacher)
 
 
-def test_two_records_of_one_person_in_the_same_class_are_not_merged(
+def test_two_records_of_one_person_in_the_same_class_become_one_enrolment(
     manager, course_class, make_person, enrol
 ):
-    # The merge moves records as they are and lets the database find the conflict: the manager
-    # is told to resolve it, not shown a constraint's name.
+    # Both records hold a seat in the class: the merge keeps one (the survivor's when they are
+    # equal), never two active places of one person in one class.
     survivor, duplicate = make_person("Σαμίρ"), make_person("Σαμιρ")
-    enrol(course_class, survivor)
+    kept = enrol(course_class, survivor)
     enrol(course_class, duplicate)
 
-    with pytest.raises(MergeRefused) as refused:
-        beneficiary_merge(survivor=survivor, duplicate=duplicate, by=manager)
+    record = beneficiary_merge(survivor=survivor, duplicate=duplicate, by=manager)
 
-    assert refused.value.code == "conflicting_records"
-    assert Enrolment.objects.filter(beneficiary=duplicate).count() == 1
+    assert list(Enrolment.objects.filter(course_class=course_class).values_list("pk", "beneficiary")) == [
+        (kept.pk, survivor.pk)
+    ]
+    assert record.moved == {"combined.courses.enrolment": 1}
