@@ -24,8 +24,8 @@ from kem.models.centres import (
     MembershipQuerySet,
     Role,
 )
-from kem.models.facts import SpecialCategoryFact
 from kem.models.downloads import DownloadJob, DownloadKind, DownloadStatus
+from kem.models.facts import SpecialCategoryFact
 from kem.models.imports import ImportJob, ImportMapping, ImportMode, ImportStatus
 from kem.models.people import (
     Consent,
@@ -71,7 +71,7 @@ __all__ = [
     "MembershipQuerySet",
     "MergeRecord",
     "Relationship",
-    "SpecialCategoryFact",
     "RevealReason",
     "Role",
+    "SpecialCategoryFact",
 ]

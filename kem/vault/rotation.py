@@ -37,7 +37,8 @@ def rewrap_root_keys(
         + old_pseudonym_keys.count()
     )
     done = 0
-    for key in [*_old_index_keys(), *old_pseudonym_keys]:
+    old_keys: list[IndexKey | PseudonymKey] = [*_old_index_keys(), *old_pseudonym_keys]
+    for key in old_keys:
         _rewrap_one(key)
         done += 1
     batches = 0

@@ -96,7 +96,9 @@ def test_facts_follow_registration_and_edits_and_hold_no_person_id(make_person, 
     services.beneficiary_update(beneficiary=person, by=officer, data={"disability": True})
     (fact,) = SpecialCategoryFact.objects.all()
     assert fact.pseudonym == pseudonym(PERSON_LABEL, person.pk)
-    stored = " ".join(str(v) for v in SpecialCategoryFact.objects.values_list("id", "pseudonym", "category")[0])
+    stored = " ".join(
+        str(v) for v in SpecialCategoryFact.objects.values_list("id", "pseudonym", "category")[0]
+    )
     assert str(person.pk) not in stored and person.pk.hex not in stored
 
 
@@ -119,7 +121,9 @@ def test_an_import_writes_the_facts(client, manager, settings, tmp_path):
     ]
     mapping = {**MAPPING, "Ευαλωτότητες": "vulnerabilities", "Αναπηρία": "disability"}
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(reverse("import-upload"), {"file": SimpleUploadedFile("p.xlsx", xlsx_bytes(rows, headers))})
+        client.post(
+            reverse("import-upload"), {"file": SimpleUploadedFile("p.xlsx", xlsx_bytes(rows, headers))}
+        )
     job = ImportJob.objects.latest("pk")
     data = {f"col_{i}": mapping.get(header, "") for i, header in enumerate(job.headers)}
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -167,13 +171,17 @@ def test_a_merge_gives_the_survivor_the_union_and_counts_the_person_once(
 
 
 # --- the demo: the same figures as opening everyone -----------------------------------------------
-def test_esf_disability_on_the_demo_equals_opening_every_participant(athens, thessaloniki, officer, make_staff):
+def test_esf_disability_on_the_demo_equals_opening_every_participant(
+    athens, thessaloniki, officer, make_staff
+):
     seed_statistics_demo(athens, officer, size=160)
     seed_statistics_demo(thessaloniki, make_staff(Role.FRONT_DESK, thessaloniki), size=120)
     with key_cache():
         everyone = list(Beneficiary.objects.all())
         with_disability = {p.pk for p in everyone if p.disability}
-        with_any = {p.pk: set(p.vulnerabilities) | ({DISABILITY} if p.disability else set()) for p in everyone}
+        with_any = {
+            p.pk: set(p.vulnerabilities) | ({DISABILITY} if p.disability else set()) for p in everyone
+        }
     assert with_disability, "the demo should hold people with a disability"
     assert facts_of([p.pk for p in everyone]) == {pk: found for pk, found in with_any.items() if found}
 
@@ -197,7 +205,9 @@ def test_esf_disability_on_the_demo_equals_opening_every_participant(athens, the
 # --- erasure ------------------------------------------------------------------------------------
 def test_shredding_keeps_past_statistics_identical(make_person, athens, officer):
     people = [
-        make_person(registered=dt.date(2025, 2, n), disability=n % 2 == 0, vulnerabilities=[Vulnerability.ELDERLY])
+        make_person(
+            registered=dt.date(2025, 2, n), disability=n % 2 == 0, vulnerabilities=[Vulnerability.ELDERLY]
+        )
         for n in range(1, 9)
     ]
     year = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))

@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 
 from kem.models import Beneficiary
+from kem.models.facts import DISABILITY, facts_of
 from kem.vault import crypto, key_cache
 from kem.vault.errors import UnknownKeyError
 from kem.vault.keyring import root_keyring
-from kem.models.facts import DISABILITY, facts_of
 from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, PersonKey, PseudonymKey
 from kem.vault.rotation import rewrap_root_keys, rotate_index_key
 from kem.vault.search import search_people
