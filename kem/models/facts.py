@@ -75,18 +75,25 @@ def write_facts(people: Sequence[Beneficiary], *, using: str | None = None) -> N
     pseudonym = pseudonymiser(PERSON_LABEL)
     live = [p for p in people if not (p.person_key_id and p.person_key.is_shredded)]
     names = {p.pk: pseudonym(p.pk) for p in live}
-    rows = [
-        SpecialCategoryFact(pseudonym=names[p.pk], category=category)
-        for p in live
-        if not p.merged_into_id
-        for category in sorted(categories_of(p))
-    ]
+    wanted = {(names[p.pk], category) for p in live if not p.merged_into_id for category in categories_of(p)}
     manager = SpecialCategoryFact.objects.db_manager(using)
     with transaction.atomic(using=using):
         pseudonyms = list(names.values())
+        held: dict[tuple[str, str], Any] = {}
         for start in range(0, len(pseudonyms), _CHUNK):
-            manager.filter(pseudonym__in=pseudonyms[start : start + _CHUNK]).delete()
-        manager.bulk_create(rows, batch_size=1000)
+            rows = manager.filter(pseudonym__in=pseudonyms[start : start + _CHUNK])
+            held.update(
+                {
+                    (name, category): pk
+                    for pk, name, category in rows.values_list("pk", "pseudonym", "category")
+                }
+            )
+        # Only what changed: a fact that stays keeps its row (and its place in the table).
+        gone = [pk for fact, pk in held.items() if fact not in wanted]
+        for start in range(0, len(gone), _CHUNK):
+            manager.filter(pk__in=gone[start : start + _CHUNK]).delete()
+        new = sorted(wanted - set(held))
+        manager.bulk_create([SpecialCategoryFact(pseudonym=n, category=c) for n, c in new], batch_size=1000)
 
 
 def facts_of(person_ids: Iterable[Any]) -> dict[Any, set[str]]:

@@ -107,7 +107,12 @@ def test_an_edit_of_other_fields_leaves_the_facts_alone(make_person, officer):
     before = list(SpecialCategoryFact.objects.values_list("id", flat=True))
 
     services.beneficiary_update(beneficiary=person, by=officer, data={"municipality": "Πειραιάς"})
+    assert list(SpecialCategoryFact.objects.values_list("id", flat=True)) == before
 
+    # The edit form sends every field again: the same values keep the same rows.
+    services.beneficiary_update(
+        beneficiary=person, by=officer, data={"vulnerabilities": [Vulnerability.PREGNANT], "disability": False}
+    )
     assert list(SpecialCategoryFact.objects.values_list("id", flat=True)) == before
 
 
