@@ -313,7 +313,7 @@ def main() -> None:
             cursor.execute(
                 "TRUNCATE kem_beneficiary, kem_vault_personkey, cases_case, cases_session, "
                 "cases_interpreterrequest, referrals_referral, courses_courseclass, courses_lesson, "
-                "courses_enrolment, courses_attendance, courses_course, kem_centre CASCADE"
+                "courses_enrolment, courses_attendance, courses_course, kem_centre, kem_specialcategoryfact CASCADE"
             )
             cursor.execute("DELETE FROM auth_user WHERE username = 'bench-statistics'")
         fill(args.people, args.sessions)

@@ -27,9 +27,9 @@ What is counted of them:
   scoped centres; *in employment* = an employment-counselling outcome "employed" recorded at the
   scoped centres. Both count each participant once.
 
-Every count but the disability is one query: the first entries, joined to the person, counted
-with conditional sums. The disability is special-category data, sealed on the person: a second
-query lists the participants' ids, and their disability facts are looked up by pseudonym
+Every count is one query: the first entries, joined to the person, counted with conditional
+sums. The disability is special-category data, sealed on the person: the same query also lists
+the participants' ids, and their disability facts are looked up by pseudonym
 (``kem.models.facts.people_with_fact``: one HMAC per participant, nobody's data opened).
 """
 
@@ -300,11 +300,20 @@ def esf_indicators(scope: Scope) -> Table:
     conditions = [condition for _code, _label, condition in INDICATORS] + [c for _code, c in HIDDEN]
     in_sql = [c for c in conditions if c != FROM_FACTS]
     sums = ", ".join(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)" for condition in in_sql)
+    blanks = ", ".join("NULL" for _condition in in_sql)
+    # One statement: the sums in the first row, then the participants' ids (the cohort is worked
+    # out once; a CTE read twice is materialised by PostgreSQL).
+    query = (
+        f"WITH x AS ({sql}) "  # noqa: S608
+        f"SELECT 0 AS part, NULL AS pid, {sums} FROM x "
+        f"UNION ALL SELECT 1, x.pid, {blanks} FROM x"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sums} FROM ({sql}) x", params)  # noqa: S608
-        counted = iter([int(v or 0) for v in cursor.fetchone()])
-        cursor.execute(f"SELECT x.pid FROM ({sql}) x", params)  # noqa: S608
-        participants = [uuid.UUID(str(row[0])) for row in cursor.fetchall()]
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    totals = next(row for row in rows if row[0] == 0)
+    counted = iter([int(v or 0) for v in totals[2:]])
+    participants = [uuid.UUID(str(row[1])) for row in rows if row[0] == 1]
     with_disability = len(people_with_fact(participants, DISABILITY))
     from_facts = {"disability": with_disability, "no_disability": len(participants) - with_disability}
     codes = [code for code, _label, _condition in INDICATORS] + [code for code, _condition in HIDDEN]
