@@ -111,7 +111,9 @@ def test_an_edit_of_other_fields_leaves_the_facts_alone(make_person, officer):
 
     # The edit form sends every field again: the same values keep the same rows.
     services.beneficiary_update(
-        beneficiary=person, by=officer, data={"vulnerabilities": [Vulnerability.PREGNANT], "disability": False}
+        beneficiary=person,
+        by=officer,
+        data={"vulnerabilities": [Vulnerability.PREGNANT], "disability": False},
     )
     assert list(SpecialCategoryFact.objects.values_list("id", flat=True)) == before
 
