@@ -131,3 +131,28 @@ def rewrite_facts() -> int:
         [SpecialCategoryFact(pseudonym=name, category=category) for name, category in rows], batch_size=1000
     )
     return len(rows)
+
+
+def rebuild_facts(*, batch_size: int = 500) -> tuple[int, int]:
+    """Write every live person's facts again from their sealed values; return (people, facts).
+
+    For a database whose facts are missing or out of step (restored from a data backup that lost
+    them, or rows changed by ``QuerySet.update()``, which writes no facts). Opens the two fields of
+    every live, unmerged person (each batch its own transaction, its keys forgotten after it);
+    shredded people's facts are left alone, since their values cannot be opened.
+    """
+    from kem.models.beneficiaries import Beneficiary
+    from kem.vault import key_cache
+
+    people = Beneficiary.objects.not_shredded().order_by("pk")
+    done, last = 0, None
+    while True:
+        batch_query = people if last is None else people.filter(pk__gt=last)
+        with key_cache(), transaction.atomic():
+            batch = list(batch_query[:batch_size])
+            if not batch:
+                break
+            write_facts(batch)
+        done += len(batch)
+        last = batch[-1].pk
+    return done, SpecialCategoryFact.objects.count()

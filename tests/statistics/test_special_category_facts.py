@@ -8,9 +8,11 @@ gave before), on a known cohort and on the statistics demo, across merges and sh
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase
 from django.urls import reverse
@@ -240,3 +242,21 @@ def test_the_rewrite_keeps_every_fact_and_gives_them_pseudonym_order(make_person
 
     assert sorted(SpecialCategoryFact.objects.values_list("pseudonym", "category")) == before
     assert not old_ids & set(SpecialCategoryFact.objects.values_list("id", flat=True))
+
+
+def test_rebuild_restores_lost_facts_from_the_sealed_values(make_person):
+    kept = make_person(vulnerabilities=[Vulnerability.UNACCOMPANIED_MINOR], disability=True)
+    make_person()
+    erased = make_person(vulnerabilities=[Vulnerability.SERIOUS_ILLNESS])
+    with key_cache():
+        shred(Beneficiary.objects.get(pk=erased.pk))
+    expected = sorted(SpecialCategoryFact.objects.values_list("pseudonym", "category"))
+    # Lost (a restore without them), plus a stray fact of nobody's.
+    SpecialCategoryFact.objects.exclude(pseudonym=pseudonym(PERSON_LABEL, erased.pk)).delete()
+    SpecialCategoryFact.objects.create(pseudonym=pseudonym(PERSON_LABEL, kept.pk), category="pregnant")
+    out = StringIO()
+
+    call_command("special_facts", "--rebuild", "--batch-size", "2", stdout=out)
+
+    assert sorted(SpecialCategoryFact.objects.values_list("pseudonym", "category")) == expected
+    assert "Rebuilt the facts of 2 people: 3 facts." in out.getvalue()
