@@ -9,7 +9,8 @@ import pytest
 
 from kem.choices import Vulnerability
 from kem.models import Beneficiary, Role, SpecialCategoryFact
-from kem.models.facts import DISABILITY
+from kem.models.facts import DISABILITY, PERSON_LABEL, rewrite_facts
+from kem.vault.pseudonyms import pseudonym
 from reports.demo import seed_statistics_demo
 from tests.factories import staff
 from tests.vault.conftest import skip_unless_postgres
@@ -89,3 +90,31 @@ def test_pg_dump_ties_no_vulnerability_or_disability_to_a_person_row(centre, tmp
     assert rows and not {cell for row in rows for cell in row} & person_ids
     assert {row[2] for row in rows} <= {*CODES, DISABILITY}
     assert all(uuid.UUID(row[0]) and len(row[1]) == 64 for row in rows)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_after_the_nightly_rewrite_a_dump_lists_facts_in_pseudonym_order_not_registration_order(
+    centre, tmp_path
+):
+    skip_unless_postgres()
+    people = []
+    for number in range(12):
+        person = Beneficiary(registering_centre=centre, given_name="Order", family_name=f"Check{number}")
+        person.disability = True
+        person.save()
+        people.append(person)
+
+    def dumped_pseudonyms() -> list[str]:
+        dump_path = tmp_path / "facts.sql"
+        pg_dump(dump_path, "--table=kem_specialcategoryfact")
+        return [
+            row[1] for row in copy_blocks(dump_path.read_text(encoding="utf-8"))["kem_specialcategoryfact"][1]
+        ]
+
+    by_registration = [pseudonym(PERSON_LABEL, p.pk) for p in people]
+    assert dumped_pseudonyms() == by_registration  # appended as people were saved: what the rewrite is for
+
+    rewrite_facts()
+
+    assert dumped_pseudonyms() == sorted(by_registration)
