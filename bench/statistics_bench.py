@@ -147,13 +147,14 @@ def fill(people: int, sessions: int) -> None:
             employment, gender, housing, languages, legal_status, municipality, nationality, needs_interpreter,
             registration_date, vulnerabilities, arrival_year)
         SELECT md5('b' || g)::uuid, 'sealed', 'sealed', '', '', '', 'sealed', '', 1950 + abs(hashtext('y' || g)) % 70,
-            now(), {centre_of}, md5('pk' || g)::uuid, g % 23 = 0, {_pick(EDUCATION, "'e' || g")},
+            now(), {centre_of}, md5('pk' || g)::uuid, NULL, {_pick(EDUCATION, "'e' || g")},
             {_pick(EMPLOYMENT, "'w' || g")}, {_pick(GENDERS, "'g' || g")}, {_pick(HOUSING, "'h' || g")}, '[]',
             {_pick(LEGAL, "'l' || g")}, {_pick(MUNICIPALITIES, "'m' || g")}, {_pick(NATIONALITIES, "'n' || g")},
-            false, date '2019-01-01' + abs(hashtext('r' || g)) % 2555, '[]',
+            false, date '2019-01-01' + abs(hashtext('r' || g)) % 2555, NULL,
             CASE WHEN g % 4 = 0 THEN NULL ELSE 2010 + g % 15 END
         FROM generate_series(1, {people}) g""",
     )
+    _disability_facts(people)
     # Up to five cases a person (one per area), at the person's centre.
     cases = min(sessions // 3 + 1, people * 5)
     run_sql(
@@ -256,6 +257,25 @@ def fill(people: int, sessions: int) -> None:
     print(f"  VACUUM ANALYZE in {time.perf_counter() - start:.1f} s", flush=True)
 
 
+def _disability_facts(people: int) -> None:
+    """One person in 23 has a disability: their facts under the pseudonym of their id (the sealed
+    columns stay NULL, as the bench's people have no real keys)."""
+    import hashlib
+    import uuid
+
+    from kem.models import SpecialCategoryFact
+    from kem.models.facts import DISABILITY, PERSON_LABEL
+    from kem.vault.pseudonyms import pseudonymiser
+
+    started = time.perf_counter()
+    pseudonym = pseudonymiser(PERSON_LABEL)
+    ids = (uuid.UUID(hashlib.md5(f"b{g}".encode()).hexdigest()) for g in range(23, people + 1, 23))  # noqa: S324
+    SpecialCategoryFact.objects.bulk_create(
+        [SpecialCategoryFact(pseudonym=pseudonym(pk), category=DISABILITY) for pk in ids], batch_size=5000
+    )
+    print(f"  disability facts: {time.perf_counter() - started:.1f} s", flush=True)
+
+
 def median_seconds(function, runs: int, *, before=None) -> float:
     times = []
     for _ in range(runs):
@@ -293,7 +313,7 @@ def main() -> None:
             cursor.execute(
                 "TRUNCATE kem_beneficiary, kem_vault_personkey, cases_case, cases_session, "
                 "cases_interpreterrequest, referrals_referral, courses_courseclass, courses_lesson, "
-                "courses_enrolment, courses_attendance, courses_course, kem_centre CASCADE"
+                "courses_enrolment, courses_attendance, courses_course, kem_centre, kem_specialcategoryfact CASCADE"
             )
             cursor.execute("DELETE FROM auth_user WHERE username = 'bench-statistics'")
         fill(args.people, args.sessions)

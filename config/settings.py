@@ -381,6 +381,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kem.tasks.jobs_sweep",
         "schedule": 60.0,
     },
+    # Special-category facts are written in the order people are saved; nightly they are written
+    # again in pseudonym order, so their order in a dump ties none of them to a person.
+    "facts-rewrite": {
+        "task": "kem.tasks.facts_rewrite",
+        "schedule": crontab(hour=2, minute=45),
+    },
     "document-reminders": {
         "task": "cases.tasks.document_reminders",
         "schedule": crontab(hour=6, minute=30),

@@ -20,6 +20,15 @@ def clear_expired_sessions(self) -> int:
     return deleted + api_tokens_expired_delete()
 
 
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def facts_rewrite(self) -> int:
+    """Rewrite the special-category facts in pseudonym order (nightly, from beat): the order in
+    which they were written must not tie them to people (kem.models.facts.rewrite_facts)."""
+    from kem.models.facts import rewrite_facts
+
+    return rewrite_facts()
+
+
 # --- background jobs (kem/services/jobs.py) ---------------------------------------------------
 # Arguments are job ids only. A task works on its job only once it has claimed it (a message
 # delivered twice does nothing the second time). A permanent error (validation, a file gone, a

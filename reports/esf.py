@@ -27,10 +27,15 @@ What is counted of them:
   scoped centres; *in employment* = an employment-counselling outcome "employed" recorded at the
   scoped centres. Both count each participant once.
 
-Every count is one query: the first entries, joined to the person, counted with conditional sums.
+Every count is one query: the first entries, joined to the person, counted with conditional
+sums. The disability is special-category data, sealed on the person: the same query also lists
+the participants' ids, and their disability facts are looked up by pseudonym
+(``kem.models.facts.people_with_fact``: one HMAC per participant, nobody's data opened).
 """
 
 from __future__ import annotations
+
+import uuid
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -39,6 +44,7 @@ from django.utils.translation import gettext_lazy
 from cases.models import EmploymentOutcome, OutcomeKind
 from courses.models import Certificate
 from kem.choices import Education, Employment, Gender, Housing, LegalStatus
+from kem.models.facts import DISABILITY, people_with_fact
 from reports.engine import SINGLE_COLUMN, person_join, union_sql
 from reports.types import Scope, Table
 
@@ -104,6 +110,10 @@ _TCN = (
     f"(NOT (x.legal_status = '{LegalStatus.EU_CITIZEN}' OR {_in('nationality', EU_EEA_CH)}) "
     f"AND (x.nationality <> '' OR {_in('legal_status', TCN_STATUSES)}))"
 )
+
+# The disability is sealed on the person (special-category data): its indicators are counted from
+# the pseudonymous facts (``kem.models.facts``) of the participants, not by SQL over the person.
+FROM_FACTS = ""
 
 # (code, label, SQL condition over one participant ``x``); in display order.
 INDICATORS: list[tuple[str, str, str]] = [
@@ -192,7 +202,7 @@ INDICATORS: list[tuple[str, str, str]] = [
             ),
         ),
     ),
-    ("disability", gettext_lazy("Participants with disabilities"), "x.disability"),
+    ("disability", gettext_lazy("Participants with disabilities"), FROM_FACTS),
     ("third_country_nationals", gettext_lazy("Third-country nationals"), _TCN),
     (
         "foreign_background",
@@ -216,7 +226,7 @@ INDICATORS: list[tuple[str, str, str]] = [
 # a disability out of 50) must not be worked out by subtraction either.
 HIDDEN: list[tuple[str, str]] = [
     ("short_term_unemployed", "x.employment = 'unemployed'"),
-    ("no_disability", "NOT x.disability"),
+    ("no_disability", FROM_FACTS),
     ("not_third_country_nationals", f"NOT {_TCN}"),
     (
         "no_foreign_background",
@@ -270,9 +280,9 @@ def _participants_sql(scope: Scope) -> tuple[str, list]:
         .order_by()
         .query.sql_with_params()
     )
-    columns = ["gender", "employment", "education", "birth_year", "disability", "nationality"]
+    columns = ["id", "gender", "employment", "education", "birth_year", "nationality"]
     columns += ["legal_status", "arrival_year", "housing"]
-    picked = ", ".join(f"b.{qn(name)} AS {name}" for name in columns)
+    picked = ", ".join(f"b.{qn(name)} AS {'pid' if name == 'id' else name}" for name in columns)
     key = f"b.{qn('id')}"
     sql = (
         f"SELECT {picked}, e.first_day AS first_day, "  # noqa: S608
@@ -288,10 +298,29 @@ def esf_indicators(scope: Scope) -> Table:
     (key ``esf.participants``; rows = indicators, one column; see the module docstring)."""
     sql, params = _participants_sql(scope)
     conditions = [condition for _code, _label, condition in INDICATORS] + [c for _code, c in HIDDEN]
-    sums = ", ".join(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)" for condition in conditions)
+    in_sql = [c for c in conditions if c != FROM_FACTS]
+    sums = ", ".join(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)" for condition in in_sql)
+    blanks = ", ".join("NULL" for _condition in in_sql)
+    # One statement: the sums in the first row, then the participants' ids (the cohort is worked
+    # out once; a CTE read twice is materialised by PostgreSQL).
+    query = (
+        f"WITH x AS ({sql}) "  # noqa: S608
+        f"SELECT 0 AS part, NULL AS pid, {sums} FROM x "
+        f"UNION ALL SELECT 1, x.pid, {blanks} FROM x"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sums} FROM ({sql}) x", params)  # noqa: S608
-        values = [int(v or 0) for v in cursor.fetchone()]
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    totals = next(row for row in rows if row[0] == 0)
+    counted = iter([int(v or 0) for v in totals[2:]])
+    participants = [uuid.UUID(str(row[1])) for row in rows if row[0] == 1]
+    with_disability = len(people_with_fact(participants, DISABILITY))
+    from_facts = {"disability": with_disability, "no_disability": len(participants) - with_disability}
+    codes = [code for code, _label, _condition in INDICATORS] + [code for code, _condition in HIDDEN]
+    values = [
+        from_facts[code] if condition == FROM_FACTS else next(counted)
+        for code, condition in zip(codes, conditions, strict=True)
+    ]
     shown = values[: len(INDICATORS)]
     hidden = values[len(INDICATORS) :]
     return Table(

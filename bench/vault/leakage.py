@@ -163,13 +163,22 @@ def index(population, *, smoothed: bool) -> list[set[tuple[str, int]]]:
         terms_by_person[number] = terms
     saved = blind.SLOT_SIZE
     blind.SLOT_SIZE = saved if smoothed else 10**12
+    counts: dict[tuple[str, str, str], int] = {}
     try:
         entries: list[set[tuple[str, int]]] = [set() for _ in population]
-        for number, _label, kind, value in blind.assign(index_key, terms_by_person, {}):
+        for number, _label, kind, value in blind.assign(index_key, terms_by_person, counts):
             entries[number].add((kind, value))
+        # Which terms each digest stands for (every slot of every term): the coincidence count.
+        COINCIDENCE.clear()
+        for (lab, kind, term), count in counts.items():
+            for value in blind.digests(index_key, lab, kind, term, count):
+                COINCIDENCE[(kind, value)].add(term)
     finally:
         blind.SLOT_SIZE = saved
     return entries
+
+
+COINCIDENCE: dict[tuple[str, int], set[str]] = defaultdict(set)
 
 
 def attack(population, entries, lists, *, noise: float, seed: int, slot: int) -> tuple[float, float]:
@@ -221,7 +230,9 @@ def attack(population, entries, lists, *, noise: float, seed: int, slot: int) ->
         for count, value in sorted(buckets, reverse=True):
             at = bisect.bisect_left(sizes, count)
             best = min(
-                (i for i in (at - 1, at) if 0 <= i < len(sizes)), key=lambda i: abs(sizes[i] - count), default=None
+                (i for i in (at - 1, at) if 0 <= i < len(sizes)),
+                key=lambda i: abs(sizes[i] - count),
+                default=None,
             )
             if best is None:
                 continue
@@ -230,7 +241,9 @@ def attack(population, entries, lists, *, noise: float, seed: int, slot: int) ->
                 label[value] = pseudo[best][1]
                 del sizes[best], pseudo[best]
     baseline_given = {
-        (o, g): max(expected[(o, g)].items(), key=lambda kv: kv[1])[0] for o in ORIGINS for g in ("male", "female")
+        (o, g): max(expected[(o, g)].items(), key=lambda kv: kv[1])[0]
+        for o in ORIGINS
+        for g in ("male", "female")
     }
     baseline_family = {o: max(expected[(o, "family")].items(), key=lambda kv: kv[1])[0] for o in ORIGINS}
     hit_given = hit_family = 0
@@ -241,6 +254,19 @@ def attack(population, entries, lists, *, noise: float, seed: int, slot: int) ->
         hit_given += (given_guess or baseline_given[(origin, gender)]) == _key(given)
         hit_family += (family_guess or baseline_family[origin]) == _key(family)
     return hit_given / people, hit_family / people
+
+
+def _coincidence() -> None:
+    """How many distinct terms share each digest in use: the coincidence count."""
+    for kind in (blind.KEY, blind.PREFIX):
+        counts = sorted(len(t) for (k, _v), t in COINCIDENCE.items() if k == kind)
+        if counts:
+            shared = sum(c >= 2 for c in counts) / len(counts)
+            print(
+                f"  {kind} digests: {len(counts):,} in use of {2 ** blind.BITS[kind]:,}; distinct terms per digest "
+                f"median {counts[len(counts) // 2]}, mean {sum(counts) / len(counts):.1f}; "
+                f"{shared:.0%} of digests stand for two or more terms"
+            )
 
 
 def baseline(population, lists) -> tuple[float, float]:
@@ -257,7 +283,9 @@ def baseline(population, lists) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument(
@@ -266,11 +294,15 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     population, lists = build(args.people, args.seed)
-    print(f"population: {args.people:,} people, {len(ORIGINS)} origins, Zipf {ZIPF} over "
-          f"{POOL['male']}/{POOL['female']}/{POOL['family']} names per origin ({time.perf_counter() - started:.0f} s)")
+    print(
+        f"population: {args.people:,} people, {len(ORIGINS)} origins, Zipf {ZIPF} over "
+        f"{POOL['male']}/{POOL['female']}/{POOL['family']} names per origin ({time.perf_counter() - started:.0f} s)"
+    )
     keys = Counter(_key(g) for _o, _s, g, _f in population)
-    print(f"commonest given-name key held by {keys.most_common(1)[0][1] / args.people:.1%} of people; "
-          f"distinct given-name keys {len(keys):,}")
+    print(
+        f"commonest given-name key held by {keys.most_common(1)[0][1] / args.people:.1%} of people; "
+        f"distinct given-name keys {len(keys):,}"
+    )
     base = baseline(population, lists)
     print(f"baseline (plaintext columns only): given {base[0]:.2%}, family {base[1]:.2%}")
     noises = [float(n) for n in args.noise.split(",")]
@@ -284,6 +316,8 @@ def main() -> None:
         finally:
             blind.BITS[blind.KEY] = saved_bits
         buckets = Counter(v for found in entries for k, v in found if k == blind.KEY)
+        if smoothed:
+            _coincidence()
         name = f"smoothed (slots of {blind.SLOT_SIZE})" if smoothed else "not smoothed (one digest per term)"
         print(
             f"index {name}, key {bits or blind.BITS[blind.KEY]} bits: {len(buckets):,} key buckets, "
@@ -292,10 +326,14 @@ def main() -> None:
         slot = blind.SLOT_SIZE if smoothed else 10**12
         for noise in noises:
             given, family = attack(population, entries, lists, noise=noise, seed=args.seed, slot=slot)
-            print(f"  attack with public statistics of noise sigma {noise}: given {given:.2%}, family {family:.2%}")
+            print(
+                f"  attack with public statistics of noise sigma {noise}: given {given:.2%}, family {family:.2%}"
+            )
             if smoothed:
                 verdict = verdict and given < 0.05 and family < 0.05
-    print(f"target under 5% given and under 5% family (the design, every noise): {'PASS' if verdict else 'MISS'}")
+    print(
+        f"target under 5% given and under 5% family (the design, every noise): {'PASS' if verdict else 'MISS'}"
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 - :mod:`kem.models.centres`: centres, staff memberships, roles and disciplines;
 - :mod:`kem.models.beneficiaries`: the beneficiary, sealed personal data and plain categories;
+- :mod:`kem.models.facts`: special-category facts under pseudonyms, what statistics count;
 - :mod:`kem.models.people`: what surrounds a person: consent, households, duplicate decisions, merges;
 - :mod:`kem.models.imports`: spreadsheet imports and their column mappings;
 - :mod:`kem.models.downloads`: files made in the background for the person who asked;
@@ -24,6 +25,7 @@ from kem.models.centres import (
     Role,
 )
 from kem.models.downloads import DownloadJob, DownloadKind, DownloadStatus
+from kem.models.facts import SpecialCategoryFact
 from kem.models.imports import ImportJob, ImportMapping, ImportMode, ImportStatus
 from kem.models.people import (
     Consent,
@@ -71,4 +73,5 @@ __all__ = [
     "Relationship",
     "RevealReason",
     "Role",
+    "SpecialCategoryFact",
 ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,8 +15,16 @@ from simple_history.models import HistoricalRecords
 
 from kem.choices import Education, Employment, Gender, Housing, LegalStatus
 from kem.models.centres import Centre
+from kem.models.facts import write_facts
 from kem.vault.blind import IdIndex, NameIndex, PhoneIndex
-from kem.vault.fields import SealedCharField, SealedDateField, SealedJSONField, SealedTextField
+from kem.vault.fields import (
+    SealedBooleanField,
+    SealedCharField,
+    SealedDateField,
+    SealedJSONField,
+    SealedTextField,
+    sealed_value_changed,
+)
 from kem.vault.models import VaultPerson, VaultPersonManager, VaultPersonQuerySet
 
 
@@ -75,8 +84,10 @@ class Beneficiary(VaultPerson):
     education = models.CharField(
         _("education level (ISCED)"), max_length=12, choices=Education.choices, default=Education.NOT_STATED
     )
-    vulnerabilities = models.JSONField(_("vulnerabilities"), default=list, blank=True)
-    disability = models.BooleanField(_("has a disability"), default=False)
+    # Special-category data (GDPR art. 9): sealed like the identity, every value padded to one
+    # length, and counted by statistics through pseudonymous facts (kem.models.facts).
+    vulnerabilities = SealedJSONField(_("vulnerabilities"), default=list, blank=True, null=True, pad_to=256)
+    disability = SealedBooleanField(_("has a disability"), default=False, blank=True, null=True)
     # The earliest expiry among valid documents: reminders query it without opening anyone's data.
     next_document_expiry = models.DateField(_("next document expiry"), null=True, blank=True, editable=False)
     registration_date = models.DateField(_("registration date"), default=timezone.localdate)
@@ -108,6 +119,27 @@ class Beneficiary(VaultPerson):
             models.Index(fields=["next_document_expiry"], name="beneficiary_doc_expiry"),
         ]
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, and rewrite the person's special-category facts when those fields changed."""
+        update_fields = kwargs.get("update_fields")
+        facts_changed = (
+            self._state.adding
+            or self.merged_into_id is not None
+            or (
+                any(special_field_changed(self, name) for name in SPECIAL_CATEGORY_FIELDS)
+                and (update_fields is None or bool(set(update_fields) & set(SPECIAL_CATEGORY_FIELDS)))
+            )
+        )
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            super().save(*args, **kwargs)
+            if facts_changed:
+                write_facts([self], using=using)
+
+    @classmethod
+    def vault_bulk_created(cls, people: Sequence[VaultPerson], *, using: str | None = None) -> None:
+        write_facts([p for p in people if isinstance(p, Beneficiary)], using=using)
+
     def __str__(self) -> str:
         # Never the name: str() ends up in logs, admin messages and error reports.
         return f"{_('beneficiary')} {str(self.pk)[:8]}"
@@ -127,6 +159,8 @@ class Beneficiary(VaultPerson):
 # read these lists. Sealed: personal data, returned only to those who serve the person (the
 # API logs them in this order). Plain: categories that identify nobody alone, for the same
 # people only; the situation among them is what the form asks under "More details".
+# Special-category data (GDPR art. 9): sealed, and counted through pseudonymous facts.
+SPECIAL_CATEGORY_FIELDS = ("vulnerabilities", "disability")
 SEALED_FIELDS = (
     "given_name",
     "family_name",
@@ -140,6 +174,7 @@ SEALED_FIELDS = (
     "address",
     "documents",
     "notes",
+    *SPECIAL_CATEGORY_FIELDS,
 )
 SITUATION_FIELDS = (
     "arrival_year",
@@ -157,5 +192,9 @@ PLAIN_FIELDS = (
     "languages",
     "needs_interpreter",
     "legal_status",
-    *SITUATION_FIELDS,
+    *(name for name in SITUATION_FIELDS if name not in SPECIAL_CATEGORY_FIELDS),
 )
+
+
+def special_field_changed(person: Beneficiary, name: str) -> bool:
+    return sealed_value_changed(person, name)

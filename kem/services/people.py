@@ -297,6 +297,7 @@ def beneficiary_merge(*, survivor: Beneficiary, duplicate: Beneficiary, by: User
     documents_added = _merge_documents(survivor, duplicate)
     if documents_added:
         moved["documents"] = documents_added
+    _merge_special_categories(survivor, duplicate)
     record_save(survivor, by=by, reason=reason_survivor, validate=False)
     duplicate.merged_into = survivor
     record_save(duplicate, by=by, reason=f"merged into {survivor.pk}", validate=False)
@@ -519,6 +520,17 @@ def _sealed_models_owned_by_people() -> list[type[SealedModel]]:
 
 def _sealed_fields(model: type[models.Model]) -> list[SealedField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, SealedField) and not f._is_history_copy()]
+
+
+def _merge_special_categories(survivor: Beneficiary, duplicate: Beneficiary) -> None:
+    """The survivor's vulnerabilities and disability become those of both records (saving the
+    survivor rewrites its facts; saving the merged duplicate removes its own)."""
+    held = list(survivor.vulnerabilities or [])
+    added = [code for code in duplicate.vulnerabilities or [] if code not in held]
+    if added:
+        survivor.vulnerabilities = [*held, *added]
+    if duplicate.disability and not survivor.disability:
+        survivor.disability = True
 
 
 def _merge_documents(survivor: Beneficiary, duplicate: Beneficiary) -> int:

@@ -22,8 +22,11 @@ Rules:
 - ``vault_owner`` leads to a ``VaultPerson`` (``"self"`` on the person model itself); list pages
   ``select_related`` along it (``Session.objects.select_related("case__beneficiary__person_key")``)
   so opening a page of rows costs no query per row;
-- sealed fields are ``SealedTextField``, ``SealedCharField(max_length=...)``, ``SealedDateField``
-  and ``SealedJSONField``; ``obj.notes`` is the plaintext, ``obj.notes_sealed`` the envelope;
+- sealed fields are ``SealedTextField``, ``SealedCharField(max_length=...)``, ``SealedDateField``,
+  ``SealedBooleanField`` and ``SealedJSONField`` (``pad_to=`` makes every envelope of the column one
+  length); ``obj.notes`` is the plaintext, ``obj.notes_sealed`` the envelope;
+- facts that statistics count without opening anyone are kept apart under a keyed pseudonym of
+  the row id (``kem.vault.pseudonyms``), never beside the person;
 - the database cannot compare sealed values: any lookup but ``__isnull`` raises
   ``SealedLookupError``, and ordering by them is meaningless. Find people with
   ``kem.vault.search.search_people(query, queryset=...)``;

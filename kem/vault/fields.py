@@ -96,6 +96,14 @@ def writes_sealed_values(instance: models.Model) -> bool:
     return False
 
 
+def sealed_value_changed(instance: models.Model, name: str) -> bool:
+    """Whether sealed field ``name`` holds a value assigned or changed in place since it was read."""
+    field = instance._meta.get_field(name)
+    assert isinstance(field, SealedField)
+    raw = instance.__dict__.get(field.attname)
+    return isinstance(raw, Pending) or isinstance(field._pending_if_mutated(instance, raw), Pending)
+
+
 class SealedField(models.TextField):  # type: ignore[type-arg]
     """Base of the sealed fields; a ``text`` column holding an envelope, or NULL for None."""
 
@@ -254,10 +262,30 @@ class SealedDateField(SealedField):
 
 
 class SealedJSONField(SealedField):
-    """Sealed JSON (a dict or a list); changing it in place is noticed at save time."""
+    """Sealed JSON (a dict or a list); changing it in place is noticed at save time.
+
+    ``pad_to`` (bytes) pads every value with spaces to that length before sealing, so that
+    envelopes of one column all have the same length: without it, the envelope's length tells an
+    empty list from a long one (the cipher pads to 16 bytes only). Values longer than ``pad_to``
+    are padded to the next multiple of it.
+    """
+
+    def __init__(self, *args: Any, pad_to: int | None = None, **kwargs: Any) -> None:
+        self.pad_to = pad_to
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
+        name, path, args, kwargs = super().deconstruct()
+        if self.pad_to is not None:
+            kwargs["pad_to"] = self.pad_to
+        return name, path, args, kwargs
 
     def encode(self, value: Any) -> bytes:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        data = json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        if self.pad_to:
+            width = max(1, -(-len(data) // self.pad_to)) * self.pad_to
+            data = data.ljust(width, b" ")
+        return data
 
     def decode(self, data: bytes) -> Any:
         return json.loads(data)
@@ -269,3 +297,23 @@ class SealedJSONField(SealedField):
         self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
     ) -> forms.Field | None:
         return models.Field.formfield(self, form_class or forms.JSONField, choices_form_class, **kwargs)
+
+
+class SealedBooleanField(SealedField):
+    """A sealed yes/no; both answers seal to envelopes of the same length."""
+
+    def encode(self, value: Any) -> bytes:
+        return b"1" if self.to_python(value) else b"0"
+
+    def decode(self, data: bytes) -> bool:
+        return data == b"1"
+
+    def to_python(self, value: Any) -> Any:
+        return models.BooleanField().to_python(value)
+
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> forms.Field | None:
+        return models.Field.formfield(
+            self, form_class or forms.BooleanField, choices_form_class, **{"required": False, **kwargs}
+        )

@@ -7,6 +7,7 @@ them has history: a historical copy of a wrapped key would survive shredding.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from django.db import models, router, transaction
@@ -124,6 +125,37 @@ class IndexKey(models.Model):
 
     def __str__(self) -> str:
         return f"index key v{self.version} ({self.state})"
+
+    @property
+    def wrap_context(self) -> str:
+        return f"{self._meta.db_table}:{self.version}"
+
+    def wrap(self, key: bytes) -> None:
+        ring = root_keyring()
+        self.wrapped_key = ring.current.seal(key, context=self.wrap_context)
+        self.root_key_id = ring.current.kid
+
+    def unwrap(self) -> bytes:
+        return root_keyring().open(self.wrapped_key, context=self.wrap_context)
+
+
+class PseudonymKey(models.Model):
+    """The key of the pseudonyms of statistical facts (``kem.vault.pseudonyms``), wrapped under a
+    root key. One row; it is never rotated, because the facts of past periods must keep their
+    pseudonyms. Backed up with the key backups, not the data backups."""
+
+    version = models.PositiveSmallIntegerField(_("version"), primary_key=True)
+    wrapped_key = models.TextField(_("wrapped key"), editable=False)
+    root_key_id = models.CharField(_("root key id"), max_length=16, db_index=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        db_table = "kem_vault_pseudonymkey"
+        verbose_name = _("pseudonym key")
+        verbose_name_plural = _("pseudonym keys")
+
+    def __str__(self) -> str:
+        return f"pseudonym key v{self.version}"
 
     @property
     def wrap_context(self) -> str:
@@ -301,6 +333,11 @@ class VaultPerson(SealedModel):
     @property
     def is_shredded(self) -> bool:
         return self.person_key.is_shredded
+
+    @classmethod
+    def vault_bulk_created(cls, people: Sequence[VaultPerson], *, using: str | None = None) -> None:
+        """Called by ``people_bulk_create`` after the rows and their indexes are written: what a
+        person model writes beside its rows in ``save()`` (such as statistical facts)."""
 
 
 def new_person_key(*, using: str | None = None) -> PersonKey:

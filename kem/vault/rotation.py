@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 
 from kem.vault import blind, keycache
 from kem.vault.keyring import root_keyring
-from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, PersonKey, VaultPerson
+from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, PersonKey, PseudonymKey, VaultPerson
 
 Progress = Callable[[int, int], None]
 
@@ -30,10 +30,16 @@ def rewrap_root_keys(
     *, batch_size: int = 500, max_batches: int | None = None, progress: Progress = _quiet
 ) -> int:
     """Re-wrap every key wrapped by an old root key under the newest; return how many were done."""
-    total = PersonKey.objects.wrapped_by_old_root_keys().count() + _old_index_keys().count()
+    old_pseudonym_keys = PseudonymKey.objects.exclude(root_key_id=root_keyring().current.kid)
+    total = (
+        PersonKey.objects.wrapped_by_old_root_keys().count()
+        + _old_index_keys().count()
+        + old_pseudonym_keys.count()
+    )
     done = 0
-    for index_key in _old_index_keys():
-        _rewrap_one(index_key)
+    old_keys: list[IndexKey | PseudonymKey] = [*_old_index_keys(), *old_pseudonym_keys]
+    for key in old_keys:
+        _rewrap_one(key)
         done += 1
     batches = 0
     while max_batches is None or batches < max_batches:
@@ -61,7 +67,7 @@ def _rewrap_person_batch(batch_size: int) -> int:
 
 
 @transaction.atomic
-def _rewrap_one(key: IndexKey) -> None:
+def _rewrap_one(key: IndexKey | PseudonymKey) -> None:
     key.wrap(key.unwrap())
     key.save(update_fields=["wrapped_key", "root_key_id"])
 

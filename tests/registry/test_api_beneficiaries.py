@@ -97,7 +97,8 @@ def test_retrieving_returns_sealed_and_plain_fields_and_traces_the_read(api, reg
     (event,) = reads()
     assert event.subject_id == person.pk and event.user == officer and event.centre == athens
     assert event.role == Role.FRONT_DESK and event.request_id == "req-12345678" and event.ip == "127.0.0.1"
-    assert event.fields == ["documents", "family_name", "given_name", "phone"]
+    # The disability is special-category data: returning "no" is a read of it too.
+    assert event.fields == ["disability", "documents", "family_name", "given_name", "phone"]
 
 
 def test_listing_writes_one_event_per_listed_person(api, register):

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from kem import services
 from kem.models import Beneficiary, DuplicateDecision
-from kem.models.beneficiaries import PLAIN_FIELDS, SEALED_FIELDS, SITUATION_FIELDS
+from kem.models.beneficiaries import PLAIN_FIELDS, SEALED_FIELDS, SITUATION_FIELDS, SPECIAL_CATEGORY_FIELDS
 from kem.vault.fields import SealedField
 
 pytestmark = pytest.mark.django_db
@@ -160,4 +160,6 @@ def test_the_shared_field_lists_keep_sealed_data_apart_from_plain_categories():
 
     assert set(SEALED_FIELDS) <= sealed
     assert set(PLAIN_FIELDS) <= plain
-    assert set(SITUATION_FIELDS) <= set(PLAIN_FIELDS)
+    assert set(SITUATION_FIELDS) <= set(PLAIN_FIELDS) | set(SPECIAL_CATEGORY_FIELDS)
+    # Special-category data (GDPR art. 9) is sealed, never a plain category.
+    assert set(SPECIAL_CATEGORY_FIELDS) <= set(SEALED_FIELDS)

@@ -8,10 +8,11 @@ import pytest
 from django.core.management import call_command
 
 from kem.models import Beneficiary
+from kem.models.facts import DISABILITY, facts_of
 from kem.vault import crypto, key_cache
 from kem.vault.errors import UnknownKeyError
 from kem.vault.keyring import root_keyring
-from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, PersonKey
+from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, PersonKey, PseudonymKey
 from kem.vault.rotation import rewrap_root_keys, rotate_index_key
 from kem.vault.search import search_people
 from tests.vault.conftest import KEY_A, KEY_B
@@ -37,7 +38,7 @@ def top(query: str) -> str:
 @pytest.fixture
 def five(register) -> set[tuple[str, str]]:
     for number in range(5):
-        register("Ali", f"Rezai{'abcde'[number]}", notes=f"note {number}")
+        register("Ali", f"Rezai{'abcde'[number]}", notes=f"note {number}", disability=True)
     return names()
 
 
@@ -50,12 +51,18 @@ def test_rotation_to_a_new_root_key_then_removing_the_old_one(settings, five):
     use_key_b(settings, keep_a=True)
     out = StringIO()
     call_command("rotate_keys", "--batch-size", "2", stdout=out)
-    assert "Re-wrapped 6 keys" in out.getvalue()  # five people and the index key
+    # five people, the index key and the pseudonym key of the statistical facts
+    assert "Re-wrapped 7 keys" in out.getvalue()
     use_key_b(settings, keep_a=False)
     assert names() == five
     assert found("Ali") == 5
     kid_b = crypto.key_id(crypto.decode_root_key(KEY_B, name="b"))
     assert set(PersonKey.objects.values_list("root_key_id", flat=True)) == {kid_b}
+    assert set(PseudonymKey.objects.values_list("root_key_id", flat=True)) == {kid_b}
+    # The pseudonyms do not change with the root key: facts written before still count.
+    with key_cache():
+        people = list(Beneficiary.objects.all())
+        assert facts_of([p.pk for p in people]) == {p.pk: {DISABILITY} for p in people}
 
 
 def test_without_rotation_removing_the_old_key_fails_loudly(settings, five):
@@ -66,7 +73,8 @@ def test_without_rotation_removing_the_old_key_fails_loudly(settings, five):
 
 def test_interrupted_rotation_resumes(settings, five):
     use_key_b(settings, keep_a=True)
-    assert rewrap_root_keys(batch_size=2, max_batches=1) == 3  # index key + one batch of two
+    # the index and pseudonym keys, then one batch of two
+    assert rewrap_root_keys(batch_size=2, max_batches=1) == 4
     assert PersonKey.objects.wrapped_by_old_root_keys().count() == 3
     out = StringIO()
     call_command("rotate_keys", "--batch-size", "2", stdout=out)
@@ -78,7 +86,7 @@ def test_interrupted_rotation_resumes(settings, five):
 
 def test_rotation_is_idempotent(settings, five):
     use_key_b(settings, keep_a=True)
-    assert rewrap_root_keys() == 6
+    assert rewrap_root_keys() == 7
     assert rewrap_root_keys() == 0
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from kem import services
 from kem.demo_people import demo_people
 from kem.models import Beneficiary, Centre, Discipline, Role
+from kem.models.facts import rewrite_facts
 from kem.permissions import needs_second_factor
 from kem.registry import demo_seeders
 from kem.services import second_factor
@@ -107,6 +108,8 @@ class Command(BaseCommand):
             }
             for seeder in demo_seeders():
                 seeder(centre=centre, key=key, users=users, seed=seed)
+        # Facts were appended in the order people were registered: put them in pseudonym order.
+        rewrite_facts()
         admin, _ = user_model.objects.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True}
         )
