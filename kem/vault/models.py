@@ -35,7 +35,8 @@ class PersonKey(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # NULL, not "", once shredded: there is no key, not an empty one.
     wrapped_key = models.TextField(_("wrapped key"), null=True, editable=False)  # noqa: DJ001
-    root_key_id = models.CharField(_("root key id"), max_length=16, db_index=True, editable=False)
+    # Indexed with the id (Meta.indexes): root rotation pages through one root key's rows by id.
+    root_key_id = models.CharField(_("root key id"), max_length=16, editable=False)
     # Which data key of the person this is: 1, then one more after every re-key. Envelopes name
     # it (``g<generation>``) instead of anything derived from the key, so they cannot be linked.
     generation = models.PositiveIntegerField(_("key generation"), default=1, editable=False)
@@ -48,6 +49,7 @@ class PersonKey(models.Model):
         db_table = "kem_vault_personkey"
         verbose_name = _("person key")
         verbose_name_plural = _("person keys")
+        indexes = [models.Index(fields=["root_key_id", "id"], name="kem_vault_pkey_root_id")]
 
     def __str__(self) -> str:
         return f"person key {self.pk}"
@@ -99,6 +101,26 @@ class PersonKey(models.Model):
         self.root_key_id = ""
         self.shredded_at = timezone.now()
         self.__dict__.pop(SEALER_ATTR, None)
+
+
+class RekeyRun(models.Model):
+    """One run of re-keying every person (``vault_rekey --all``): where it is, so it can resume."""
+
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The last person key re-keyed, by id: the next batch starts after it.
+    after = models.UUIDField(_("last person key done"), null=True, blank=True, editable=False)
+    done = models.PositiveIntegerField(_("people done"), default=0, editable=False)
+    # [{"person_key": id, "error": message naming a table, column and row}]
+    failed = models.JSONField(_("people not re-keyed"), default=list, blank=True, editable=False)
+
+    class Meta:
+        db_table = "kem_vault_rekeyrun"
+        verbose_name = _("re-keying run")
+        verbose_name_plural = _("re-keying runs")
+
+    def __str__(self) -> str:
+        return f"re-keying run {self.pk}"
 
 
 class IndexKeyState(models.TextChoices):
@@ -248,6 +270,35 @@ def lock_owner_key(instance: models.Model, *, using: str | None = None) -> None:
     if stale:
         keycache.forget(("person", person_key_id))
         person.person_key = PersonKey.objects.using(using).get(pk=person_key_id)
+    if not instance._state.adding:
+        _reload_envelopes_of_other_keys(instance, label=f"g{row[1]}", using=using)
+
+
+def _reload_envelopes_of_other_keys(instance: models.Model, *, label: str, using: str | None) -> None:
+    """Replace unchanged envelopes read before a re-key by the row's current ones.
+
+    A record read before its owner was re-keyed holds envelopes of the old key, which no longer
+    exists once the re-key commits; saving them back would make those values unreadable. Fields
+    being changed are sealed afresh anyway; the others are read again under the lock.
+    """
+    from kem.vault.fields import Pending, SealedField
+
+    stale = []
+    for field in instance._meta.concrete_fields:
+        if not isinstance(field, SealedField) or field._is_history_copy():
+            continue
+        raw = instance.__dict__.get(field.attname)
+        if not isinstance(raw, str) or raw.split(":")[1:2] == [label]:
+            continue
+        pending = field._pending_if_mutated(instance, raw)
+        if isinstance(pending, Pending):
+            instance.__dict__[field.attname] = pending  # changed in place: sealed under the new key
+        else:
+            stale.append(field.attname)
+    if stale:
+        current = type(instance)._base_manager.using(using).filter(pk=instance.pk).values(*stale).first()
+        if current is not None:
+            instance.__dict__.update(current)
 
 
 class VaultPersonQuerySet(models.QuerySet[Any]):
@@ -280,6 +331,9 @@ class VaultPerson(SealedModel):
 
     vault_owner: ClassVar[str] = "self"
     vault_indexes: ClassVar[tuple[Any, ...]] = ()
+    # The foreign key to the record this one was merged into, if the model has merges: re-keying
+    # the survivor may meet history rows still sealed under a merged record's key.
+    vault_merged_into: ClassVar[str] = ""
 
     objects = VaultPersonManager()
 
