@@ -210,7 +210,9 @@ class _FormerKeys:
                 return sealer.open(envelope, context=context)
             except (WrongKeyError, TamperedError):
                 continue
-        raise RekeyError(f"{where} opens with none of the keys that could have sealed it; nothing was re-keyed.")
+        raise RekeyError(
+            f"{where} opens with none of the keys that could have sealed it; nothing was re-keyed."
+        )
 
     def _load(self) -> list[crypto.Sealer]:
         ids = merged_person_keys(self.person_key_id, using=self.using)

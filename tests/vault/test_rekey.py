@@ -303,7 +303,9 @@ def test_bulk_rekey_skips_the_shredded_and_goes_on_past_a_failure(five, make_cas
     assert [f["person_key"] for f in run.failed] == [str(five[1].person_key_id)]
     assert "cases_session.summary" in run.failed[0]["error"]
     assert PersonKey.objects.get(pk=five[1].person_key_id).generation == 1
-    assert sorted(PersonKey.objects.live().exclude(pk=five[1].person_key_id).values_list("generation", flat=True)) == [
+    assert sorted(
+        PersonKey.objects.live().exclude(pk=five[1].person_key_id).values_list("generation", flat=True)
+    ) == [
         2,
         2,
         2,
@@ -384,7 +386,7 @@ def test_postgres_shred_racing_a_rekey_leaves_nothing_readable(followed, monkeyp
     def rekey_it():
         try:
             rekey_person(followed.person_key_id)
-        except BaseException as error:  # noqa: BLE001 - the test reports any failure
+        except BaseException as error:
             errors.append(error)
         finally:
             connections.close_all()
@@ -393,7 +395,7 @@ def test_postgres_shred_racing_a_rekey_leaves_nothing_readable(followed, monkeyp
         try:
             resealing.wait(timeout=30)
             shred(Beneficiary.objects.get(pk=followed.pk))
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             errors.append(error)
         finally:
             connections.close_all()

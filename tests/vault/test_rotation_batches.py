@@ -12,7 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from kem.models import Beneficiary
 from kem.vault import blind, crypto, key_cache, keycache, rotation
 from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, PersonKey
-from kem.vault.rotation import abandon_index_rotation, rewrap_root_keys, rotate_index_key, vacuum_index_entries
+from kem.vault.rotation import (
+    abandon_index_rotation,
+    rewrap_root_keys,
+    rotate_index_key,
+    vacuum_index_entries,
+)
 from kem.vault.search import search_people
 from kem.vault.services import shred
 from tests.vault.conftest import KEY_A, KEY_B
@@ -72,9 +77,13 @@ def test_the_building_version_is_not_searched_before_the_switch(six):
     assert not rotate_index_key(batch_size=10, max_batches=1)
     building = IndexKey.objects.get(state=IndexKeyState.BUILDING)
     target = six[0]
-    assert BlindIndexEntry.objects.filter(person_key_id=target.person_key_id, version=building.version).exists()
+    assert BlindIndexEntry.objects.filter(
+        person_key_id=target.person_key_id, version=building.version
+    ).exists()
     assert "Rezaia" in found("Rezaia")
-    BlindIndexEntry.objects.filter(person_key_id=target.person_key_id).exclude(version=building.version).delete()
+    BlindIndexEntry.objects.filter(person_key_id=target.person_key_id).exclude(
+        version=building.version
+    ).delete()
     assert "Rezaia" not in found("Rezaia")  # its entries of the building version are not used
 
 
@@ -130,7 +139,8 @@ def test_an_unfinished_rotation_can_be_abandoned(six):
 
 
 @pytest.mark.parametrize(
-    "arguments", [["--no-vacuum"], ["--abandon"], ["--batch-size", "0"], ["--blind-index", "--max-batches", "0"]]
+    "arguments",
+    [["--no-vacuum"], ["--abandon"], ["--batch-size", "0"], ["--blind-index", "--max-batches", "0"]],
 )
 def test_rotate_keys_refuses_bad_arguments_cleanly(arguments):
     with pytest.raises(CommandError):
