@@ -19,6 +19,7 @@ from kem.vault.keyring import root_keyring
 
 SEALER_ATTR = "_vault_sealer"
 OPENED_ATTR = "_vault_opened"
+LOADED_ATTR = "_vault_loaded"
 
 
 class PersonKeyQuerySet(models.QuerySet["PersonKey"]):
@@ -221,23 +222,65 @@ class SealedModel(models.Model):
         state.pop(OPENED_ATTR, None)
         return state
 
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        """Remember the envelopes as read, to leave unchanged ones out of a later UPDATE."""
+        instance = super().from_db(db, field_names, values)
+        instance.__dict__[LOADED_ATTR] = {
+            attname: instance.__dict__.get(attname) for attname in _sealed_attnames(cls)
+        }
+        return instance
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; a save that seals a value first locks and re-checks its owner's person key.
 
         The lock (``SELECT … FOR UPDATE`` on the person-key row, the row ``shred`` locks) makes
         sealing and shredding take turns: a request or task that unwrapped the key before the
         person was shredded cannot seal anything under it afterwards (``ShreddedError``), and
-        one that unwrapped it before a re-key seals under the new key.
+        one that unwrapped it before a re-key seals under the new key (and re-reads the
+        envelopes it holds from before). A save that seals nothing leaves the envelope columns it
+        read unchanged out of the UPDATE, so it cannot write back envelopes a re-key replaced.
         """
         from kem.vault.fields import writes_sealed_values
 
         if not writes_sealed_values(self):
+            self._leave_unchanged_envelopes_out(args, kwargs)
             super().save(*args, **kwargs)
+        else:
+            using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+            with transaction.atomic(using=using):
+                lock_owner_key(self, using=using)
+                super().save(*args, **kwargs)
+        self.__dict__[LOADED_ATTR] = {a: self.__dict__.get(a) for a in _sealed_attnames(type(self))}
+
+    def _leave_unchanged_envelopes_out(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        loaded = self.__dict__.get(LOADED_ATTR)
+        if (
+            not loaded
+            or args
+            or self._state.adding
+            or kwargs.get("update_fields") is not None
+            or kwargs.get("force_insert")
+        ):
             return
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            lock_owner_key(self, using=using)
-            super().save(*args, **kwargs)
+        unchanged = {attname for attname, raw in loaded.items() if self.__dict__.get(attname) == raw}
+        if not unchanged:
+            return
+        fields = [
+            f.name
+            for f in self._meta.concrete_fields
+            if not f.primary_key and f.attname not in unchanged and not f.generated
+        ]
+        if fields:
+            kwargs["update_fields"] = fields
+
+
+def _sealed_attnames(model: type[models.Model]) -> list[str]:
+    from kem.vault.fields import SealedField
+
+    return [
+        f.attname for f in model._meta.concrete_fields if isinstance(f, SealedField) and not f._is_history_copy()
+    ]
 
 
 def lock_owner_key(instance: models.Model, *, using: str | None = None) -> None:

@@ -420,3 +420,24 @@ def test_postgres_shred_racing_a_rekey_leaves_nothing_readable(followed, monkeyp
         with pytest.raises(ShreddedError):
             _ = Beneficiary.objects.get(pk=followed.pk).notes
     assert rekey_person(followed.person_key_id) is None
+
+
+def test_a_save_that_seals_nothing_of_a_record_read_before_the_rekey_writes_no_old_envelope(followed):
+    stale = Session.objects.filter(case__beneficiary=followed).first()
+    note, summary = stale.confidential_note, stale.summary
+    rekey_person(followed.person_key_id)
+    stale.duration_minutes = 60  # a plain column only
+    stale.save()
+    with key_cache():
+        row = Session.objects.get(pk=stale.pk)
+        assert (row.duration_minutes, row.summary, row.confidential_note) == (60, summary, note)
+        assert {label(row.summary_sealed), label(row.confidential_note_sealed)} == {"g2"}
+
+
+def test_a_save_that_seals_nothing_still_writes_an_envelope_assigned_as_is(followed, register):
+    """Leaving unchanged envelopes out of the UPDATE must not drop one the caller assigned."""
+    session = Session.objects.filter(case__beneficiary=followed).first()
+    other = Session.objects.filter(case__beneficiary=followed).exclude(pk=session.pk).first()
+    session.summary_sealed = other.summary_sealed
+    session.save()
+    assert Session.objects.get(pk=session.pk).summary_sealed == other.summary_sealed
