@@ -6,6 +6,7 @@ them has history: a historical copy of a wrapped key would survive shredding.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any, ClassVar
 
@@ -222,15 +223,6 @@ class SealedModel(models.Model):
         state.pop(OPENED_ATTR, None)
         return state
 
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
-        """Remember the envelopes as read, to leave unchanged ones out of a later UPDATE."""
-        instance = super().from_db(db, field_names, values)
-        instance.__dict__[LOADED_ATTR] = {
-            attname: instance.__dict__.get(attname) for attname in _sealed_attnames(cls)
-        }
-        return instance
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; a save that seals a value first locks and re-checks its owner's person key.
 
@@ -253,6 +245,15 @@ class SealedModel(models.Model):
                 super().save(*args, **kwargs)
         self.__dict__[LOADED_ATTR] = {a: self.__dict__.get(a) for a in _sealed_attnames(type(self))}
 
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        """Remember the envelopes as read, to leave unchanged ones out of a later UPDATE."""
+        instance = super().from_db(db, field_names, values)
+        instance.__dict__[LOADED_ATTR] = {
+            attname: instance.__dict__.get(attname) for attname in _sealed_attnames(cls)
+        }
+        return instance
+
     def _leave_unchanged_envelopes_out(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         loaded = self.__dict__.get(LOADED_ATTR)
         if (
@@ -266,21 +267,25 @@ class SealedModel(models.Model):
         unchanged = {attname for attname, raw in loaded.items() if self.__dict__.get(attname) == raw}
         if not unchanged:
             return
+        skip = unchanged | self.get_deferred_fields()  # deferred: Django writes only loaded fields
         fields = [
             f.name
             for f in self._meta.concrete_fields
-            if not f.primary_key and f.attname not in unchanged and not f.generated
+            if not (f.primary_key or f.generated or f.attname in skip)
         ]
         if fields:
             kwargs["update_fields"] = fields
 
 
-def _sealed_attnames(model: type[models.Model]) -> list[str]:
+@functools.cache
+def _sealed_attnames(model: type[models.Model]) -> tuple[str, ...]:
     from kem.vault.fields import SealedField
 
-    return [
-        f.attname for f in model._meta.concrete_fields if isinstance(f, SealedField) and not f._is_history_copy()
-    ]
+    return tuple(
+        f.attname
+        for f in model._meta.concrete_fields
+        if isinstance(f, SealedField) and not f._is_history_copy()
+    )
 
 
 def lock_owner_key(instance: models.Model, *, using: str | None = None) -> None:
