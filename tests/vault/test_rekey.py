@@ -441,3 +441,49 @@ def test_a_save_that_seals_nothing_still_writes_an_envelope_assigned_as_is(follo
     session.summary_sealed = other.summary_sealed
     session.save()
     assert Session.objects.get(pk=session.pk).summary_sealed == other.summary_sealed
+
+
+@pytest.mark.postgres
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_a_rekey_waiting_for_a_shred_finds_the_person_shredded(followed, monkeypatch):
+    """The other order: the shred holds the lock; the re-key waits for it and then does nothing."""
+    real_shred = PersonKey.shred
+    shredding = threading.Event()
+
+    def slow_shred(self):
+        shredding.set()
+        time.sleep(0.3)  # still inside the shred's transaction, holding the person-key lock
+        real_shred(self)
+
+    monkeypatch.setattr(PersonKey, "shred", slow_shred)
+    outcome: list[object] = []
+
+    def shred_it():
+        try:
+            shred(Beneficiary.objects.get(pk=followed.pk))
+        except BaseException as error:
+            outcome.append(error)
+        finally:
+            connections.close_all()
+
+    def rekey_it():
+        try:
+            shredding.wait(timeout=30)
+            outcome.append(rekey_person(followed.person_key_id))
+        except BaseException as error:
+            outcome.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=shred_it), threading.Thread(target=rekey_it)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert outcome == [None]
+    key = PersonKey.objects.get(pk=followed.person_key_id)
+    assert key.wrapped_key is None and key.generation == 1
+    with key_cache(), pytest.raises(ShreddedError):
+        _ = Session.objects.filter(case__beneficiary=followed).first().summary
