@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from django.db import models, router, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -286,6 +287,36 @@ def _sealed_attnames(model: type[models.Model]) -> tuple[str, ...]:
         for f in model._meta.concrete_fields
         if isinstance(f, SealedField) and not f._is_history_copy()
     )
+
+
+def update_rows(
+    model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence[Any]], *, using: str
+) -> None:
+    """``UPDATE`` columns of rows by primary key: ``rows`` are ``(pk, value, …)`` in ``attnames`` order.
+
+    One statement run for many parameter sets (``executemany``; psycopg pipelines it): about
+    five times faster than ``bulk_update``, whose CASE expressions cost more to build in Python
+    than to run. Values are written as given: no ``pre_save``, no signals, no history.
+    """
+    if not rows:
+        return
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [field for attname in attnames if isinstance(field := meta.get_field(attname), models.Field)]
+    pk = meta.pk
+    assert pk is not None and len(fields) == len(attnames)
+    sets = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(str(pk.column))} = %s"  # noqa: S608
+    params = [
+        [
+            *(f.get_db_prep_value(v, connection) for f, v in zip(fields, values, strict=True)),
+            pk.get_db_prep_value(row_pk, connection),
+        ]
+        for row_pk, *values in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def lock_owner_key(instance: models.Model, *, using: str | None = None) -> None:

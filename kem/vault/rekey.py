@@ -13,7 +13,7 @@ opens every sealed value of the person with the old key and seals it again with 
   history rows that ``record.instance.<field>`` opens with this person's key. Their envelopes are
   bound to the original table and row (``table.column:row id``).
 
-Values are written with ``bulk_update`` of the ``<name>_sealed`` columns only: no ``save()``, no
+Values are written with an ``UPDATE`` of the envelope columns only (``update_rows``): no ``save()``, no
 signals, no history rows. Envelopes from before generations existed (named by a hash of the
 key) are replaced like the others. The old data key is not kept anywhere, so once the
 transaction commits nothing this database holds opens with it.
@@ -43,7 +43,7 @@ from kem.vault import crypto, keycache
 from kem.vault.errors import TamperedError, VaultError, WrongKeyError
 from kem.vault.fields import SealedField
 from kem.vault.keycache import key_cache
-from kem.vault.models import PersonKey, RekeyRun, SealedModel, VaultPerson
+from kem.vault.models import PersonKey, RekeyRun, SealedModel, VaultPerson, update_rows
 
 Progress = Callable[[int, int], None]
 WRITE_BATCH = 500
@@ -163,12 +163,12 @@ def _reseal_target(
         .order_by()
         .values_list(pk_attname, target.row_id_attname(), *attnames)
     )
-    changed: list[models.Model] = []
+    changed: list[list[object]] = []
     for pk, row_id, *envelopes in rows.iterator(chunk_size=WRITE_BATCH):
-        obj = model(**{pk_attname: pk})
-        for sealed_field, attname, envelope in zip(target.fields, attnames, envelopes, strict=True):
+        resealed: list[object] = [pk]
+        for sealed_field, envelope in zip(target.fields, envelopes, strict=True):
             if envelope is None:
-                setattr(obj, attname, None)
+                resealed.append(None)
                 continue
             context = sealed_field.context_for(row_id)
             try:
@@ -177,21 +177,15 @@ def _reseal_target(
                 where = f"{model._meta.db_table}.{sealed_field.column}:{pk}"
                 plaintext = former.open(envelope, context=context, where=where)
                 done.repaired.append(where)
-            setattr(obj, attname, new.seal(plaintext, context=context))
+            resealed.append(new.seal(plaintext, context=context))
             done.values += 1
-        changed.append(obj)
+        changed.append(resealed)
         if len(changed) >= WRITE_BATCH:
-            _write(model, changed, attnames, using=using)
+            update_rows(model, attnames, changed, using=using)
             done.rows += len(changed)
             changed = []
-    if changed:
-        _write(model, changed, attnames, using=using)
-        done.rows += len(changed)
-
-
-def _write(model: type[models.Model], objs: list[models.Model], attnames: list[str], *, using: str) -> None:
-    # bulk_update writes the attribute values as they are: no pre_save sealing, no signals.
-    model._base_manager.using(using).bulk_update(objs, attnames, batch_size=WRITE_BATCH)
+    update_rows(model, attnames, changed, using=using)
+    done.rows += len(changed)
 
 
 class _FormerKeys:

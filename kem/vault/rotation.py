@@ -13,12 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import QuerySet
 
 from kem.vault import blind, keycache
 from kem.vault.keyring import root_keyring
-from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, PersonKey, VaultPerson
+from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, PersonKey, VaultPerson, update_rows
 
 Progress = Callable[[int, int], None]
 
@@ -78,7 +78,12 @@ def _rewrap_person_batch(old_id: str, after: Any, batch_size: int) -> tuple[int,
         for person_key in todo:
             person_key.wrap(person_key.unwrap())
             keycache.forget(("person", person_key.pk))
-        PersonKey.objects.bulk_update(todo, ["wrapped_key", "root_key_id"])
+        update_rows(
+            PersonKey,
+            ["wrapped_key", "root_key_id"],
+            [(k.pk, k.wrapped_key, k.root_key_id) for k in todo],
+            using=router.db_for_write(PersonKey),
+        )
         return len(todo), batch[-1].pk
 
 
