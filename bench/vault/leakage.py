@@ -221,7 +221,9 @@ def attack(population, entries, lists, *, noise: float, seed: int, slot: int) ->
         for count, value in sorted(buckets, reverse=True):
             at = bisect.bisect_left(sizes, count)
             best = min(
-                (i for i in (at - 1, at) if 0 <= i < len(sizes)), key=lambda i: abs(sizes[i] - count), default=None
+                (i for i in (at - 1, at) if 0 <= i < len(sizes)),
+                key=lambda i: abs(sizes[i] - count),
+                default=None,
             )
             if best is None:
                 continue
@@ -230,7 +232,9 @@ def attack(population, entries, lists, *, noise: float, seed: int, slot: int) ->
                 label[value] = pseudo[best][1]
                 del sizes[best], pseudo[best]
     baseline_given = {
-        (o, g): max(expected[(o, g)].items(), key=lambda kv: kv[1])[0] for o in ORIGINS for g in ("male", "female")
+        (o, g): max(expected[(o, g)].items(), key=lambda kv: kv[1])[0]
+        for o in ORIGINS
+        for g in ("male", "female")
     }
     baseline_family = {o: max(expected[(o, "family")].items(), key=lambda kv: kv[1])[0] for o in ORIGINS}
     hit_given = hit_family = 0
@@ -257,7 +261,9 @@ def baseline(population, lists) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument(
@@ -266,11 +272,15 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     population, lists = build(args.people, args.seed)
-    print(f"population: {args.people:,} people, {len(ORIGINS)} origins, Zipf {ZIPF} over "
-          f"{POOL['male']}/{POOL['female']}/{POOL['family']} names per origin ({time.perf_counter() - started:.0f} s)")
+    print(
+        f"population: {args.people:,} people, {len(ORIGINS)} origins, Zipf {ZIPF} over "
+        f"{POOL['male']}/{POOL['female']}/{POOL['family']} names per origin ({time.perf_counter() - started:.0f} s)"
+    )
     keys = Counter(_key(g) for _o, _s, g, _f in population)
-    print(f"commonest given-name key held by {keys.most_common(1)[0][1] / args.people:.1%} of people; "
-          f"distinct given-name keys {len(keys):,}")
+    print(
+        f"commonest given-name key held by {keys.most_common(1)[0][1] / args.people:.1%} of people; "
+        f"distinct given-name keys {len(keys):,}"
+    )
     base = baseline(population, lists)
     print(f"baseline (plaintext columns only): given {base[0]:.2%}, family {base[1]:.2%}")
     noises = [float(n) for n in args.noise.split(",")]
@@ -292,10 +302,14 @@ def main() -> None:
         slot = blind.SLOT_SIZE if smoothed else 10**12
         for noise in noises:
             given, family = attack(population, entries, lists, noise=noise, seed=args.seed, slot=slot)
-            print(f"  attack with public statistics of noise sigma {noise}: given {given:.2%}, family {family:.2%}")
+            print(
+                f"  attack with public statistics of noise sigma {noise}: given {given:.2%}, family {family:.2%}"
+            )
             if smoothed:
                 verdict = verdict and given < 0.05 and family < 0.05
-    print(f"target under 5% given and under 5% family (the design, every noise): {'PASS' if verdict else 'MISS'}")
+    print(
+        f"target under 5% given and under 5% family (the design, every noise): {'PASS' if verdict else 'MISS'}"
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,15 @@ from django.db.models import QuerySet
 
 from kem.vault import blind, keycache
 from kem.vault.keyring import root_keyring
-from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, PersonKey, VaultPerson, update_rows
+from kem.vault.models import (
+    BlindIndexEntry,
+    IndexKey,
+    IndexKeyState,
+    IndexTally,
+    PersonKey,
+    VaultPerson,
+    update_rows,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -142,6 +150,7 @@ def abandon_index_rotation() -> int:
             .values_list("version", flat=True)
         )
         deleted, _ = BlindIndexEntry.objects.filter(version__in=versions).delete()
+        IndexTally.objects.filter(version__in=versions).delete()
         IndexKey.objects.filter(version__in=versions).delete()
     keycache.forget(("index-keys",))
     return deleted
@@ -196,7 +205,7 @@ def _reindex_batch(building: IndexKey, batch_size: int) -> tuple[int, int]:
 
 @transaction.atomic
 def _switch_to(building: IndexKey) -> None:
-    """Make ``building`` the active version; delete the entries and keys of every other version.
+    """Make ``building`` the active version; delete the entries, tallies and keys of every other one.
 
     One transaction: no moment where two versions are usable, or none.
     """
@@ -204,12 +213,13 @@ def _switch_to(building: IndexKey) -> None:
     IndexKey.objects.filter(version__in=old).update(state=IndexKeyState.RETIRED)
     IndexKey.objects.filter(pk=building.pk).update(state=IndexKeyState.ACTIVE, progress={})
     BlindIndexEntry.objects.exclude(version=building.version).delete()
+    IndexTally.objects.exclude(version=building.version).delete()
     IndexKey.objects.filter(version__in=old).delete()
     keycache.forget(("index-keys",))
 
 
 def vacuum_index_entries(*, using: str = DEFAULT_DB_ALIAS) -> bool:
-    """``VACUUM (ANALYZE)`` the blind-index table on PostgreSQL; return whether it ran.
+    """``VACUUM (ANALYZE)`` the blind-index tables (entries, tallies) on PostgreSQL; return whether it ran.
 
     VACUUM cannot run inside a transaction: called inside one (a test, an outer ``atomic``), it
     is skipped. SQLite is skipped too: its VACUUM rewrites the whole database file.
@@ -217,7 +227,7 @@ def vacuum_index_entries(*, using: str = DEFAULT_DB_ALIAS) -> bool:
     connection = connections[using]
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return False
-    table = connection.ops.quote_name(BlindIndexEntry._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {table}")
+        for model in (BlindIndexEntry, IndexTally):
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
     return True

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kem.models import Beneficiary
 from kem.vault import blind, crypto, key_cache, keycache, rotation
-from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, PersonKey
+from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, IndexTally, PersonKey
 from kem.vault.rotation import (
     abandon_index_rotation,
     rewrap_root_keys,
@@ -94,9 +94,11 @@ def test_index_rotation_ends_with_one_version_of_entries_and_one_key(six):
     )
     assert not rotate_index_key(batch_size=2, max_batches=2)
     assert set(BlindIndexEntry.objects.values_list("version", flat=True)) == {1, 2, 99}
+    assert set(IndexTally.objects.values_list("version", flat=True)) == {1, 2}
     assert rotate_index_key(batch_size=2)
     assert list(IndexKey.objects.values_list("version", "state")) == [(2, IndexKeyState.ACTIVE)]
     assert set(BlindIndexEntry.objects.values_list("version", flat=True)) == {2}
+    assert set(IndexTally.objects.values_list("version", flat=True)) == {2}
     assert IndexKey.objects.get().progress == {}
     assert found("Rezaid")[0] == "Rezaid"
 
@@ -134,6 +136,7 @@ def test_an_unfinished_rotation_can_be_abandoned(six):
     assert "dropped" in out.getvalue()
     assert list(IndexKey.objects.values_list("version", "state")) == [(1, IndexKeyState.ACTIVE)]
     assert set(BlindIndexEntry.objects.values_list("version", flat=True)) == {1}
+    assert set(IndexTally.objects.values_list("version", flat=True)) == {1}
     assert found("Rezaib")[0] == "Rezaib"
     assert abandon_index_rotation() == 0
 

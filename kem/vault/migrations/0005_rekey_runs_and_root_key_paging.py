@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vault', '0003_person_key_generation'),
+        ('vault', '0004_blind_index_tallies'),
     ]
 
     operations = [
