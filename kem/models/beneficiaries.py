@@ -102,6 +102,8 @@ class Beneficiary(VaultPerson):
     objects = BeneficiaryManager()
     history = HistoricalRecords()
 
+    vault_merged_into = "merged_into"
+
     # A search re-checks its candidates by opening these fields in this order until the query is
     # confirmed: the family name first, as the front desk mostly searches by it.
     vault_indexes = (

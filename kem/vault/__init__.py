@@ -35,7 +35,10 @@ Rules:
 - opening fails loudly (``VaultError`` subclasses), never with ciphertext or an empty string;
 - unwrapped keys live for one request (``KeyCacheMiddleware``) or one ``with key_cache():``
   block in tasks and commands; pass ids, never plaintext, to tasks;
-- ``dumpdata`` writes plaintext and cannot be loaded back: back up with ``pg_dump``.
+- ``dumpdata`` writes plaintext and cannot be loaded back: back up with ``pg_dump``;
+- ``rekey.rekey_person`` (``manage.py vault_rekey``) gives a person a new data key and reseals
+  their rows and history rows by following ``vault_owner``: a model whose sealed values belong
+  to a person must lead there through ``vault_owner``, or re-keying will not find them.
 """
 
 from kem.vault.keycache import key_cache

@@ -149,7 +149,11 @@ class SealedField(models.TextField):  # type: ignore[type-arg]
         """Associated data: the table, column and row a value belongs to."""
         if instance.pk is None:
             raise MissingKeyError(f"{type(instance).__name__} needs its UUID primary key before sealing.")
-        return f"{self.model._meta.db_table}.{self.column}:{instance.pk}"
+        return self.context_for(instance.pk)
+
+    def context_for(self, pk: Any) -> str:
+        """The associated data of this field's value in the row ``pk`` (of the original table)."""
+        return f"{self.model._meta.db_table}.{self.column}:{pk}"
 
     def get_default(self) -> Any:
         value = super().get_default()
