@@ -167,7 +167,7 @@ def certificates_build_batch(job: DownloadJob, progress: Callable[[int], None]) 
     certificates = list(class_printable_certificates(course_class))
     if not certificates:
         raise ValidationError(_("This class has no certificates to print."), code="no_certificates")
-    with new_file("pdf") as (stored_name, out):  # deleted again if drawing fails
+    with new_file(job, "pdf") as (stored_name, out):  # deleted again if drawing fails
         _draw_batch(out, certificates, title=str(course_class), progress=progress)
     role = role_at(job.created_by, course_class.centre_id)
     access_record_many(

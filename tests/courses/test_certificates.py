@@ -301,7 +301,7 @@ def test_printing_a_class_makes_one_pdf_in_the_background(
         {"class_id": ended_class.pk},
         teacher,
     )
-    reader = PdfReader(job.path)
+    reader = PdfReader(job.open_file())
     assert len(reader.pages) == 3
     text = "\n".join(page.extract_text() for page in reader.pages)
     for enrolment in graduates:
