@@ -18,6 +18,7 @@ class CoursesConfig(AppConfig):
             register_demo_seeder,
             register_download_builder,
             register_home_part,
+            register_person_files,
             register_profile_actions,
             register_timeline_source,
         )
@@ -41,4 +42,5 @@ class CoursesConfig(AppConfig):
         register_profile_actions(enrolment.enrolment_actions)
         register_timeline_source(enrolment.enrolment_timeline)
         register_download_builder(DownloadKind.CERTIFICATES, certificate_services.certificates_build_batch)
+        register_person_files(certificate_services.certificate_batches_holding)
         register_demo_seeder(seed_demo_classes, order=30)
