@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
 
-from bench.imports.sheets import HEADERS, MAPPING, person_row, xlsx_bytes
+from bench.imports.sheets import MAPPING, person_row, xlsx_bytes
 from kem.models import Beneficiary, ImportJob, ImportMode, ImportStatus
 from kem.services.erasure import erase_files_of, shred_beneficiary
 from kem.sheets import open_stored, private_dir, read_rows
@@ -84,8 +86,8 @@ def test_an_xlsx_sheet_is_sealed_yet_checked_in_place(manager_client):
 
 
 def test_a_sheet_moved_to_another_job_does_not_open(manager_client):
-    first = upload(manager_client, "a;b\n1;2\n".encode(), name="a.csv")
-    second = upload(manager_client, "c;d\n3;4\n".encode(), name="b.csv")
+    first = upload(manager_client, b"a;b\n1;2\n", name="a.csv")
+    second = upload(manager_client, b"c;d\n3;4\n", name="b.csv")
     first.file_path.write_bytes(second.file_path.read_bytes())
 
     with pytest.raises(TamperedError), open_stored(first.stored_name, first.file_key) as sheet:
@@ -159,7 +161,7 @@ def test_shredding_a_beneficiary_deletes_their_sheets_then_their_key(manager_cli
 def test_an_unreadable_kept_sheet_is_deleted_too(manager_client):
     run(manager_client, checked(manager_client, [person_row(10)]))
     person = Beneficiary.objects.get()
-    damaged = upload(manager_client, "x;y\n1;2\n".encode(), name="c.csv")
+    damaged = upload(manager_client, b"x;y\n1;2\n", name="c.csv")
     blob = bytearray(damaged.file_path.read_bytes())
     blob[-1] ^= 1
     damaged.file_path.write_bytes(bytes(blob))
@@ -202,3 +204,37 @@ def test_a_sealed_file_cut_at_a_chunk_boundary_or_with_chunks_swapped_does_not_o
         files.read_all(tmp_path / "swapped", key, context="ctx")
     with pytest.raises(TamperedError):
         files.read_all(path, key, context="another file")
+
+
+def test_rotating_the_root_key_rewraps_a_kept_sheets_key(manager_client, settings):
+    from django.core.management import call_command
+
+    from tests.vault.conftest import KEY_A, KEY_B
+
+    settings.KEM_ROOT_KEY, settings.KEM_OLD_ROOT_KEYS = KEY_A, []
+    job = upload(manager_client, b"a;b\n1;2\n", name="a.csv")
+    settings.KEM_ROOT_KEY, settings.KEM_OLD_ROOT_KEYS = KEY_B, [KEY_A]
+
+    call_command("rotate_keys", stdout=io.StringIO())
+
+    settings.KEM_OLD_ROOT_KEYS = []
+    job.refresh_from_db()
+    with job.open_sheet() as sheet:
+        assert sheet.read() == b"a;b\n1;2\n"
+
+
+def test_a_large_upload_never_lands_in_a_temporary_file(manager_client, monkeypatch, settings):
+    from django.core.files import uploadedfile
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the sheet was written to a temporary file")
+
+    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", refuse)
+    assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE < 3 * 1024 * 1024
+    content = "Όνομα;Επώνυμο\n".encode() + "Αριστείδης;Ζυγομαλάς\n".encode() * 90_000
+
+    job = upload(manager_client, content, name="big.csv")
+
+    assert job.headers == ["Όνομα", "Επώνυμο"]
+    with job.open_sheet() as sheet:
+        assert sheet.read() == content
