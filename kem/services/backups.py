@@ -291,6 +291,11 @@ def restore(*, data: Path, keys: str | Path = "current") -> Restored:
     if not data.is_file():
         raise BackupError(f"No data backup at {data}.")
     if keys == "current":
+        with connection.cursor() as cursor:
+            if PersonKey._meta.db_table not in connection.introspection.table_names(cursor):
+                raise BackupError(
+                    "This database holds no keys to keep: choose a key backup (--keys newest or a path)."
+                )
         keys_path = backup_keys(tail="-before-restore")
     elif keys == "newest":
         keys_path = newest_key_backup()
