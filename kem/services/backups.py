@@ -354,7 +354,7 @@ def _expected_foreign_keys() -> set[tuple[str, str]]:
         if model._meta.proxy or not model._meta.managed:
             continue
         for field in model._meta.local_concrete_fields:
-            if isinstance(field, models.ForeignKey) and field.db_constraint:
+            if isinstance(field, models.ForeignKey) and getattr(field, "db_constraint", True):
                 expected.add((model._meta.db_table, field.column))
     return expected
 

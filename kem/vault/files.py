@@ -206,7 +206,7 @@ class SealedReader(io.RawIOBase):
         self._handle.seek(len(MAGIC) + index * (CHUNK + OVERHEAD))
         blob = self._handle.read(CHUNK + OVERHEAD)
         try:
-            plaintext = self._aead.decrypt(
+            plaintext: bytes = self._aead.decrypt(
                 blob[: crypto.NONCE_BYTES], blob[crypto.NONCE_BYTES :], _aad(self._context, index, last)
             )
         except Exception:
@@ -248,4 +248,5 @@ def open_file(path: Path, key: bytes, *, context: str) -> io.BufferedReader:
 def read_all(path: Path, key: bytes, *, context: str) -> bytes:
     """The whole plaintext (for small files and tests)."""
     with open_file(path, key, context=context) as stream:
-        return stream.read()
+        data: bytes = stream.read()
+    return data
