@@ -68,7 +68,8 @@ class Backup:
 class Restored:
     keys_from: Path
     people: int
-    without_key: int
+    erased: int  # people who cannot be opened: erased, or without a key in the key backup
+    without_key: int  # of those, people whose key the key backup did not hold
     indexed: int
 
 
@@ -312,7 +313,12 @@ def restore(*, data: Path, keys: str | Path = "current") -> Restored:
     _forget_job_files()
     indexed = rebuild_blind_index()
     people = sum(model.objects.count() for model in person_models())
-    return Restored(keys_from=keys_path, people=people, without_key=without_key, indexed=indexed)
+    erased = sum(
+        model.objects.filter(person_key__shredded_at__isnull=False).count() for model in person_models()
+    )
+    return Restored(
+        keys_from=keys_path, people=people, erased=erased, without_key=without_key, indexed=indexed
+    )
 
 
 # A key row made at restore for a person whose key the key backup lacks is dated at the epoch.

@@ -37,6 +37,9 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Keys from:  {done.keys_from}")
-        self.stdout.write(f"People:     {done.people} ({done.without_key} without a key: they stay erased)")
+        self.stdout.write(
+            f"People:     {done.people}, of whom {done.erased} cannot be opened (erased, or "
+            f"{done.without_key} without a key in the key backup)"
+        )
         self.stdout.write(f"Re-indexed: {done.indexed}")
         self.stdout.write(self.style.SUCCESS("Restored; foreign keys checked."))
