@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
+from django.core.files import uploadedfile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from bench.imports.sheets import MAPPING, person_row, xlsx_bytes
-from kem.models import Beneficiary, ImportJob, ImportMode, ImportStatus
+from kem.models import (
+    Beneficiary,
+    DownloadJob,
+    DownloadKind,
+    DownloadStatus,
+    ImportJob,
+    ImportMode,
+    ImportStatus,
+)
+from kem.services.downloads import downloads_cleanup, new_file
 from kem.services.erasure import erase_files_of, shred_beneficiary
+from kem.services.imports import import_files_cleanup
 from kem.sheets import open_stored, private_dir, read_rows
 from kem.vault import files
 from kem.vault.errors import ShreddedError, TamperedError
+from tests.vault.conftest import KEY_A, KEY_B
 
 pytestmark = pytest.mark.django_db
 
@@ -207,10 +222,6 @@ def test_a_sealed_file_cut_at_a_chunk_boundary_or_with_chunks_swapped_does_not_o
 
 
 def test_rotating_the_root_key_rewraps_a_kept_sheets_key(manager_client, settings):
-    from django.core.management import call_command
-
-    from tests.vault.conftest import KEY_A, KEY_B
-
     settings.KEM_ROOT_KEY, settings.KEM_OLD_ROOT_KEYS = KEY_A, []
     job = upload(manager_client, b"a;b\n1;2\n", name="a.csv")
     settings.KEM_ROOT_KEY, settings.KEM_OLD_ROOT_KEYS = KEY_B, [KEY_A]
@@ -224,8 +235,6 @@ def test_rotating_the_root_key_rewraps_a_kept_sheets_key(manager_client, setting
 
 
 def test_a_large_upload_never_lands_in_a_temporary_file(manager_client, monkeypatch, settings):
-    from django.core.files import uploadedfile
-
     def refuse(*args, **kwargs):
         raise AssertionError("the sheet was written to a temporary file")
 
@@ -238,3 +247,33 @@ def test_a_large_upload_never_lands_in_a_temporary_file(manager_client, monkeypa
     assert job.headers == ["Όνομα", "Επώνυμο"]
     with job.open_sheet() as sheet:
         assert sheet.read() == content
+
+
+def test_expiry_deletes_a_sheet_and_its_key(manager_client):
+    job = upload(manager_client, b"a;b\n1;2\n", name="a.csv")
+    path = job.file_path
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
+
+    assert import_files_cleanup() == 1
+
+    job.refresh_from_db()
+    assert not path.exists() and (job.stored_name, job.file_key) == ("", None)
+    assert job.status == ImportStatus.CANCELLED
+
+
+def test_expiry_deletes_a_download_and_its_key(manager):
+    job = DownloadJob(kind=DownloadKind.STATISTICS, created_by=manager, status=DownloadStatus.READY)
+    with new_file(job, "csv") as (_name, out):
+        out.write(b"a,b\n")
+    job.expires_at = timezone.now() - dt.timedelta(minutes=1)
+    job.save()
+    path = job.path
+
+    assert downloads_cleanup() == 1
+
+    job.refresh_from_db()
+    assert not path.exists() and (job.stored_name, job.file_key, job.status) == (
+        "",
+        None,
+        DownloadStatus.EXPIRED,
+    )
