@@ -340,17 +340,30 @@ def _fill_missing_keys() -> None:
     those people cannot be opened (as if erased), and the foreign keys can be created."""
     qn = connection.ops.quote_name
     table = qn(PersonKey._meta.db_table)
-    stamp = connection.ops.adapt_datetimefield_value(
-        _PLACEHOLDER_CREATED if settings.USE_TZ else _PLACEHOLDER_CREATED.replace(tzinfo=None)
-    )
+    stamp = _PLACEHOLDER_CREATED if settings.USE_TZ else _PLACEHOLDER_CREATED.replace(tzinfo=None)
+    # A shredded key row, whatever other columns the table has (each gets its default).
+    fixed: dict[str, Any] = {
+        "wrapped_key": None,
+        "root_key_id": "",
+        "created_at": stamp,
+        "shredded_at": stamp,
+    }
+    columns, values = [], []
+    for field in PersonKey._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        value = fixed[field.name] if field.name in fixed else field.get_default()
+        columns.append(qn(field.column))
+        values.append(field.get_db_prep_save(value, connection))
+    marks = ", ".join("%s" for _ in values)
     with connection.cursor() as cursor:
         for referring, column in _person_key_references():
             cursor.execute(
-                f"INSERT INTO {table} (id, wrapped_key, root_key_id, created_at, shredded_at) "  # noqa: S608
-                f"SELECT DISTINCT r.{qn(column)}, NULL, '', %s, %s FROM {qn(referring)} r "
+                f"INSERT INTO {table} (id, {', '.join(columns)}) "  # noqa: S608
+                f"SELECT DISTINCT r.{qn(column)}, {marks} FROM {qn(referring)} r "
                 f"WHERE r.{qn(column)} IS NOT NULL AND NOT EXISTS "
                 f"(SELECT 1 FROM {table} k WHERE k.id = r.{qn(column)})",
-                [stamp, stamp],
+                values,
             )
 
 
