@@ -7,7 +7,7 @@ PY      = $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-dev lock setup lint ci clean
+.PHONY: run test install install-dev lock setup lint ci clean backup restore
 
 ## make run: install, migrate the embedded database, load the demo, compile messages, serve.
 run: install setup
@@ -60,6 +60,19 @@ setup:
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py compile_catalogues
 	$(PY) manage.py seed_demo
+
+## make backup: a data backup (no key material, no blind index) into KEM_BACKUP_DIR and a key
+## backup into KEM_KEY_BACKUP_DIR, each pruned to its own retention (docs/OPERATIONS.md).
+backup:
+	$(PY) manage.py vault_backup
+
+## make restore DATA=<data backup> [KEYS=current|newest|<key backup>]: replace the database by the
+## data backup with those keys (default: the keys of the database being replaced), check the
+## foreign keys and rebuild the blind index. Stop the web and worker first. Asks before it starts.
+KEYS ?= current
+restore:
+	@test -n "$(DATA)" || { echo "usage: make restore DATA=<data backup> [KEYS=current|newest|<key backup>]"; exit 2; }
+	$(PY) manage.py vault_restore --data "$(DATA)" --keys "$(KEYS)"
 
 lint: install-dev
 	$(PY) -m ruff check .

@@ -536,3 +536,11 @@ for _name, _value in [("KEM_ROOT_KEY", KEM_ROOT_KEY)] + [("KEM_OLD_ROOT_KEYS", k
 # Demo and development only: with no key configured, one is created here on first use.
 KEM_ROOT_KEY_AUTOFILE = None if PRODUCTION else VAR_DIR / "vault-root.key"
 MIDDLEWARE.append("kem.vault.keycache.KeyCacheMiddleware")
+# Backups (`make backup`, docs/OPERATIONS.md): data backups hold no key material and no blind-index
+# entries; key backups (person and index keys, wrapped) are kept apart, for fewer days. An erased
+# person can be brought back from a data backup with a key backup older than the erasure, until
+# that key backup is deleted: KEM_KEY_BACKUP_DAYS is how long erasure takes to hold everywhere.
+KEM_BACKUP_DIR = Path(env.str("KEM_BACKUP_DIR", str(VAR_DIR / "backups" / "data")))
+KEM_KEY_BACKUP_DIR = Path(env.str("KEM_KEY_BACKUP_DIR", str(VAR_DIR / "backups" / "keys")))
+KEM_BACKUP_DAYS = env.int("KEM_BACKUP_DAYS", 35, minimum=1)
+KEM_KEY_BACKUP_DAYS = env.int("KEM_KEY_BACKUP_DAYS", 14, minimum=1)

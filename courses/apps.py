@@ -20,6 +20,7 @@ class CoursesConfig(AppConfig):
             register_download_builder,
             register_home_part,
             register_merge_rule,
+            register_person_files,
             register_profile_actions,
             register_timeline_source,
         )
@@ -43,6 +44,7 @@ class CoursesConfig(AppConfig):
         register_profile_actions(enrolment.enrolment_actions)
         register_timeline_source(enrolment.enrolment_timeline)
         register_download_builder(DownloadKind.CERTIFICATES, certificate_services.certificates_build_batch)
+        register_person_files(certificate_services.certificate_batches_holding)
         register_demo_seeder(seed_demo_classes, order=30)
         for label, rule in merge_rules().items():
             register_merge_rule(label, rule)

@@ -61,6 +61,22 @@ def download_builder(kind: str) -> Callable[..., tuple[str, str, str]]:
         raise LookupError(f"no app makes downloads of kind {kind!r}") from None
 
 
+# --- files that hold a person ---------------------------------------------------------------------
+# A source is ``files_of(beneficiary) -> iterable of DownloadJob`` whose kept file may hold the
+# person (a batch of certificates of a class they were in); erasing the person deletes those files.
+_PERSON_FILE_SOURCES: list[Callable[[Any], Any]] = []
+
+
+def register_person_files(source: Callable[[Any], Any]) -> None:
+    """Say where an app's background files may hold a person (``kem.services.erasure`` asks)."""
+    if all(existing is not source for existing in _PERSON_FILE_SOURCES):
+        _PERSON_FILE_SOURCES.append(source)
+
+
+def person_file_sources() -> list[Callable[[Any], Any]]:
+    return list(_PERSON_FILE_SOURCES)
+
+
 # --- the demo ------------------------------------------------------------------------------------
 # ``seed(*, centre, key, users, seed)``: ``users`` maps the demo's login names at that centre
 # ("manager", "teacher", "frontdesk", "social", …) to their users; each seeder is idempotent.

@@ -1,7 +1,10 @@
 """Uploaded spreadsheets of imports: where they are kept, how they are read, what their headers are.
 
 An uploaded sheet holds personal data. It lives in a private folder under MEDIA_ROOT (never served)
-with a random name, only until the import finishes, is cancelled or is seven days old.
+with a random name, only until the import finishes, is cancelled or is seven days old, and it is
+sealed there (``kem.vault.files``) under a key of its own that only the job's row holds, wrapped
+under the root key: the plaintext never touches the disk, and deleting the key (erasure, expiry)
+leaves nothing readable even where a copy of the file survives.
 """
 
 from __future__ import annotations
@@ -9,11 +12,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
 import secrets
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,6 +25,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kem.vault import files
 from kem.vault.normalise import fold
 
 FILE_LIFETIME_DAYS = 7
@@ -82,14 +85,31 @@ def private_dir() -> Path:
     return path
 
 
-def store_upload(chunks: Iterator[bytes], file_format: str) -> str:
-    """Write an upload under a random name (owner-only permissions) and return the name."""
+def sheet_context(name: str) -> str:
+    """What a stored sheet's chunks are bound to."""
+    return f"kem_importjob.sheet:{name}"
+
+
+def sheet_key_context(name: str) -> str:
+    """What the wrap of a stored sheet's key is bound to."""
+    return f"kem_importjob.file_key:{name}"
+
+
+def store_upload(chunks: Iterable[bytes], file_format: str) -> tuple[str, str]:
+    """Seal an upload under a new key into a file with a random name (owner-only permissions).
+
+    Returns (name, wrapped key); the wrapped key belongs in the job's row, never beside the file.
+    """
     name = f"{secrets.token_hex(20)}.{file_format}"
-    fd = os.open(private_dir() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-    return name
+    key = files.new_file_key()
+    files.seal_chunks(chunks, private_dir() / name, key, context=sheet_context(name))
+    return name, files.wrap_file_key(key, context=sheet_key_context(name))
+
+
+def open_stored(name: str, wrapped_key: str) -> IO[bytes]:
+    """The plaintext of a stored sheet as a seekable binary stream (opened chunk by chunk)."""
+    key = files.unwrap_file_key(wrapped_key, context=sheet_key_context(name))
+    return files.open_file(private_dir() / name, key, context=sheet_context(name))
 
 
 def delete_stored(name: str) -> None:
@@ -173,8 +193,10 @@ def _column_number(letters: str) -> int:
 
 
 # --- reading ----------------------------------------------------------------------------------
-def read_rows(path: Path, file_format: str) -> Iterator[tuple[int, list[Any]]]:
+def read_rows(path: Path | IO[bytes], file_format: str) -> Iterator[tuple[int, list[Any]]]:
     """(sheet row number, cells) of every row, the header row (number 1) first, one at a time.
+
+    ``path`` is a plaintext file or a seekable binary stream (a stored sheet: ``open_stored``).
 
     XLSX: the first worksheet, read-only and streaming, with the cells' values (not formulas),
     after :func:`check_workbook`; never more than ``KEM_IMPORT_MAX_COLUMNS`` cells a row.
@@ -191,7 +213,7 @@ def read_rows(path: Path, file_format: str) -> Iterator[tuple[int, list[Any]]]:
         yield number, cells
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def _xlsx_rows(path: Path | IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
     check_workbook(path)
@@ -221,9 +243,13 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         workbook.close()
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def _csv_rows(path: Path | IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
     columns = max_columns()
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    if isinstance(path, Path):
+        text = path.open(encoding="utf-8-sig", newline="")
+    else:
+        text = io.TextIOWrapper(path, encoding="utf-8-sig", newline="")
+    with text as handle:
         first = handle.readline(int(settings.KEM_IMPORT_MAX_LINE_CHARS) + 1)
         delimiter = ";" if first.count(";") > first.count(",") else ","
         handle.seek(0)
@@ -252,7 +278,7 @@ def _bounded_lines(handle: IO[str]) -> Iterator[str]:
         yield line
 
 
-def read_headers(path: Path, file_format: str) -> list[str]:
+def read_headers(path: Path | IO[bytes], file_format: str) -> list[str]:
     """The header row as unique, non-empty names ("Column 3" for an empty one, "Name (2)" for a repeat)."""
     for _number, cells in read_rows(path, file_format):
         return unique_headers(cells)

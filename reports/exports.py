@@ -69,6 +69,6 @@ def statistics_build_export(job: DownloadJob, progress: Progress) -> tuple[str, 
         progress(50)
         tables = side_by_side(built)
         suffix, content_type = FORMATS[fmt]
-        with new_file(suffix) as (stored_name, out):
+        with new_file(job, suffix) as (stored_name, out):
             WRITERS[fmt](out, built, tables, progress)
     return export_filename(request, fmt), content_type, stored_name

@@ -52,6 +52,7 @@ from kem import services
 from kem.models import Centre, Consent, Discipline, DownloadJob, ImportJob, Membership, Role
 from kem.models.downloads import DownloadKind, DownloadStatus
 from kem.models.people import ConsentMethod, ConsentPurpose
+from kem.services.downloads import new_file
 from partners.models import Organisation, OrganisationType, PartnerService, ServiceCategory, WorkingArea
 from partners.reference import seed_directory
 from referrals.models import IncomingReferral, PartnerLink, Referral
@@ -210,10 +211,11 @@ def _centre_objects(world: World, where: str, centre: Centre, people: dict[str, 
         status=DownloadStatus.READY,
         filename="statistics.csv",
         content_type="text/csv",
-        stored_name=f"matrix-{where}.csv",
         expires_at=timezone.now() + dt.timedelta(hours=1),
     )
-    download.path.write_text("a,b\n1,2\n")
+    with new_file(download, "csv") as (_name, out):  # sealed, as a builder writes it
+        out.write(b"a,b\n1,2\n")
+    download.save(update_fields=["stored_name", "file_key"])
     membership = Membership.objects.get(user=officer, centre=centre)
     world.params[where] = {
         "centre": centre.pk,

@@ -73,7 +73,7 @@ def builder(monkeypatch):
     def build(job, progress):
         runs.append(job.pk)
         progress(50)
-        with new_file("csv") as (name, out):
+        with new_file(job, "csv") as (name, out):
             out.write(b"a,b\n")
         return "f.csv", "text/csv", name
 

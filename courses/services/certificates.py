@@ -25,7 +25,7 @@ from courses.codes import new_code
 from courses.models import Certificate, CourseClass, Enrolment, EnrolmentStatus
 from courses.selectors.attendance import attendance_figures
 from courses.selectors.certificates import class_printable_certificates
-from kem.models import Centre, DownloadJob
+from kem.models import Centre, DownloadJob, DownloadKind
 from kem.services.access_log import Access, access_record_many, role_at
 from kem.services.downloads import new_file
 from kem.services.records import record_save
@@ -167,7 +167,7 @@ def certificates_build_batch(job: DownloadJob, progress: Callable[[int], None]) 
     certificates = list(class_printable_certificates(course_class))
     if not certificates:
         raise ValidationError(_("This class has no certificates to print."), code="no_certificates")
-    with new_file("pdf") as (stored_name, out):  # deleted again if drawing fails
+    with new_file(job, "pdf") as (stored_name, out):  # deleted again if drawing fails
         _draw_batch(out, certificates, title=str(course_class), progress=progress)
     role = role_at(job.created_by, course_class.centre_id)
     access_record_many(
@@ -184,3 +184,17 @@ def certificates_build_batch(job: DownloadJob, progress: Callable[[int], None]) 
         ],
     )
     return f"certificates-{course_class.pk}.pdf", "application/pdf", stored_name
+
+
+def certificate_batches_holding(beneficiary: Any) -> list[DownloadJob]:
+    """Kept batches of certificates that may hold ``beneficiary``: those of every class they were
+    enrolled in (a batch prints the class's certificates as they were when it was made).
+    Registered with ``kem.registry.register_person_files``: erasing the person deletes them."""
+    class_ids = {
+        str(pk)
+        for pk in Enrolment.objects.filter(beneficiary=beneficiary).values_list("course_class_id", flat=True)
+    }
+    if not class_ids:
+        return []
+    kept = DownloadJob.objects.filter(kind=DownloadKind.CERTIFICATES).exclude(stored_name="")
+    return [job for job in kept if str(job.params.get("class_id")) in class_ids]

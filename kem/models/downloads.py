@@ -6,19 +6,24 @@ the job's progress (the page polls it with htmx), and the file can be downloaded
 until ``expires_at``; a beat task deletes expired files. Every download is in the access log.
 
 Files live under ``MEDIA_ROOT/private/downloads`` with random names and owner-only permissions;
-they are never served by the web server directly.
+they are never served by the web server directly. Each is sealed (``kem.vault.files``) under a key
+of its own, held only in the job's row wrapped under the root key; expiry and erasure delete the
+file and the key.
 """
 
 from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from kem.vault import files
 
 
 class DownloadKind(models.TextChoices):
@@ -58,6 +63,8 @@ class DownloadJob(models.Model):
     filename = models.CharField(_("file name"), max_length=120, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     stored_name = models.CharField(max_length=64, blank=True, editable=False)
+    # The file's own key, wrapped under the root key (kem.vault.files); NULL once the file is gone.
+    file_key = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
     failure = models.CharField(_("failure"), max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -98,7 +105,25 @@ class DownloadJob(models.Model):
 
     @property
     def path(self) -> Path:
+        """Where the sealed file lies (its bytes are ciphertext: read it with ``open_file``)."""
         return downloads_dir() / self.stored_name
+
+    @property
+    def file_context(self) -> str:
+        """What the file's chunks are bound to: this job and its file's name."""
+        return f"kem_downloadjob.file:{self.pk}:{self.stored_name}"
+
+    @property
+    def key_context(self) -> str:
+        """What the wrap of the file's key is bound to."""
+        return f"kem_downloadjob.file_key:{self.pk}"
+
+    def open_file(self) -> IO[bytes]:
+        """The file's plaintext as a seekable binary stream, opened chunk by chunk."""
+        if not self.stored_name or not self.file_key:
+            raise FileNotFoundError("the file of this download is gone")
+        key = files.unwrap_file_key(self.file_key, context=self.key_context)
+        return files.open_file(self.path, key, context=self.file_context)
 
 
 def downloads_dir() -> Path:

@@ -1,20 +1,24 @@
 """Spreadsheet imports: the job a manager runs and the column mappings a centre reuses.
 
 An uploaded sheet holds personal data. It lives in a private folder under MEDIA_ROOT (never served)
-with a random name, only until the import finishes, is cancelled or is seven days old. The job
-keeps counts and a report of row numbers, column names and error codes, never a cell's value.
+with a random name, sealed under a key of its own that only the job's row holds (wrapped under the
+root key), only until the import finishes, is cancelled, is seven days old or a person it holds is
+erased. The job keeps counts and a report of row numbers, column names and error codes, never a
+cell's value, and the people it registered (so that erasing one of them deletes the sheet).
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kem.sheets import FileFormat, private_dir
+from kem.sheets import FileFormat, open_stored, private_dir
 
 
 class ImportStatus(models.TextChoices):
@@ -48,6 +52,10 @@ class ImportJob(models.Model):
     file_format = models.CharField(_("file format"), max_length=4, choices=FileFormat.choices)
     # The random name of the private file; empty once the file is deleted.
     stored_name = models.CharField(max_length=64, blank=True, editable=False)
+    # The sheet's own key, wrapped under the root key (kem.vault.files); NULL once the file is gone.
+    file_key = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001
+    # The people this import registered: erasing one of them deletes the sheet.
+    people = models.ManyToManyField("kem.Beneficiary", related_name="+", blank=True, editable=False)
     language = models.CharField(_("language of the report"), max_length=8, default="el")
     # Empty until the worker has read the header row.
     headers = models.JSONField(_("column headers"), default=list, blank=True)
@@ -120,7 +128,14 @@ class ImportJob(models.Model):
 
     @property
     def file_path(self) -> Path | None:
+        """Where the sealed sheet lies (its bytes are ciphertext: read it with ``open_sheet``)."""
         return private_dir() / self.stored_name if self.stored_name else None
+
+    def open_sheet(self) -> AbstractContextManager[IO[bytes]]:
+        """The sheet's plaintext as a seekable binary stream, opened chunk by chunk in memory."""
+        if not self.stored_name or not self.file_key:
+            raise FileNotFoundError("the sheet of this import is gone")
+        return open_stored(self.stored_name, self.file_key)  # type: ignore[return-value]
 
 
 class ImportMapping(models.Model):

@@ -1,7 +1,7 @@
 """Background-made downloads: start one, report its progress, finish or fail it, clean up.
 
 A builder is a function ``build(job, progress) -> (filename, content_type, stored_name)`` that
-writes the file with :func:`new_file`; the app that makes each kind registers its builder
+writes the file with :func:`new_file` (which seals it under the job's own key); the app that makes each kind registers its builder
 (``kem.registry.register_download_builder``, in its ``AppConfig.ready()``), so this module
 imports none of them.
 """
@@ -9,7 +9,6 @@ imports none of them.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from kem.models import DownloadJob, DownloadStatus
 from kem.models.downloads import downloads_dir
 from kem.registry import download_builder
 from kem.services.jobs import DOWNLOADS, job_beat, job_enqueue
+from kem.vault import files
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -32,20 +32,24 @@ Progress = Callable[[int], None]
 
 
 @contextmanager
-def new_file(suffix: str) -> Iterator[tuple[str, IO[bytes]]]:
-    """Open a new owner-only file under a random name; yields (name, binary file).
+def new_file(job: DownloadJob, suffix: str) -> Iterator[tuple[str, IO[bytes]]]:
+    """Open a new owner-only file of ``job`` under a random name; yields (name, binary stream).
 
-    If the block raises, the file is deleted: a half-made export or batch of certificates holds
-    names, and the retry writes a new file anyway.
+    What is written is sealed under a new key of the job's (``kem.vault.files``): the plaintext
+    never touches the disk, and the key, wrapped under the root key, is set on ``job`` (saved by
+    ``download_build`` with the rest). The stream can tell its position but not seek. If the
+    block raises, the file is deleted: a half-made export or batch of certificates holds names,
+    and the retry writes a new file anyway.
     """
     name = f"{secrets.token_hex(20)}.{suffix}"
-    path = downloads_dir() / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    key = files.new_file_key()
+    job.stored_name = name
+    job.file_key = files.wrap_file_key(key, context=job.key_context)
     try:
-        with os.fdopen(fd, "wb") as out:
-            yield name, out
+        with files.seal_file(downloads_dir() / name, key, context=job.file_context) as out:
+            yield name, out  # type: ignore[misc]
     except BaseException:
-        path.unlink(missing_ok=True)
+        job.stored_name, job.file_key = "", None
         raise
 
 
@@ -92,7 +96,7 @@ def download_build(*, job_id: str) -> DownloadJob:
     job.status = DownloadStatus.READY
     job.progress = 100
     job.filename, job.content_type, job.stored_name = filename, content_type, stored_name
-    job.size = job.path.stat().st_size
+    job.size = files.plaintext_size(job.path.stat().st_size)
     job.finished_at = now
     job.expires_at = now + dt.timedelta(hours=settings.KEM_DOWNLOAD_HOURS)
     job.failure = ""
@@ -104,6 +108,8 @@ def download_fail(*, job_id: str, code: str, message: str = "") -> None:
     """Mark a job failed (a permanent error, or its retries are spent); no file is kept."""
     DownloadJob.objects.filter(pk=job_id).exclude(status=DownloadStatus.READY).update(
         status=DownloadStatus.FAILED,
+        stored_name="",
+        file_key=None,
         failure=code[:200],
         failure_message=message[:300],
         finished_at=timezone.now(),
@@ -115,6 +121,8 @@ def downloads_cleanup() -> int:
     count = 0
     for job in DownloadJob.objects.exclude(stored_name="").filter(expires_at__lt=timezone.now()):
         job.path.unlink(missing_ok=True)
-        DownloadJob.objects.filter(pk=job.pk).update(stored_name="", status=DownloadStatus.EXPIRED)
+        DownloadJob.objects.filter(pk=job.pk).update(
+            stored_name="", file_key=None, status=DownloadStatus.EXPIRED
+        )
         count += 1
     return count

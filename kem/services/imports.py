@@ -17,7 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -67,12 +67,13 @@ def import_upload(*, centre: Centre, by: User, upload: Any, file_format: str, la
     """Keep an uploaded sheet in the private folder and start a job; the worker reads its header
     row (``import_read_job``). Nothing of the file is parsed here."""
     check_size(upload.size)
-    stored_name = store_upload(upload.chunks(), file_format)
+    stored_name, file_key = store_upload(upload.chunks(), file_format)
     job = ImportJob(
         centre=centre,
         created_by=by,
         file_format=file_format,
         stored_name=stored_name,
+        file_key=file_key,
         language=language,
     )
     try:
@@ -92,9 +93,10 @@ def import_read_job(*, job_id: int) -> ImportJob:
     if not job.is_reading or job.file_path is None:
         return job
     with translation.override(job.language):
-        if not job.file_path.exists():
+        if not job.file_path.exists() or not job.file_key:
             raise ImportRefused(_("The file of this import is gone."), code="file_gone")
-        headers = read_headers(job.file_path, job.file_format)
+        with job.open_sheet() as sheet:
+            headers = read_headers(sheet, job.file_format)
         if not headers:
             raise ImportRefused(_("The file has no header row."), code="no_headers")
     remembered = ImportMapping.objects.filter(centre=job.centre, header_key=header_key(headers)).first()
@@ -174,7 +176,7 @@ def import_files_cleanup(*, now: dt.datetime | None = None) -> int:
             _finish(job, ImportStatus.CANCELLED)
         else:
             delete_stored(job.stored_name)
-            ImportJob.objects.filter(pk=job.pk).update(stored_name="")
+            ImportJob.objects.filter(pk=job.pk).update(stored_name="", file_key=None)
         deleted += 1
     known = set(ImportJob.objects.exclude(stored_name="").values_list("stored_name", flat=True))
     for path in private_dir().iterdir():
@@ -188,6 +190,7 @@ def import_files_cleanup(*, now: dt.datetime | None = None) -> int:
 def _finish(job: ImportJob, status: str) -> None:
     delete_stored(job.stored_name)
     job.stored_name = ""
+    job.file_key = None
     job.status = status
     job.finished_at = timezone.now()
     job.save()
@@ -208,11 +211,12 @@ class Row:
 
 def examine(job: ImportJob, *, after_row: int = 0, progress_span: tuple[int, int] = (0, 100)) -> list[Row]:
     """Validate every row of the job's file, then look for duplicates; updates the job's progress."""
-    if job.file_path is None or not job.file_path.exists():
+    if job.file_path is None or not job.file_path.exists() or not job.file_key:
         raise ImportRefused(_("The file of this import is gone."), code="file_gone")
     validator = RowValidator(job.mapping)
     # Streamed: reading stops with a refusal as soon as the row after the limit is seen.
-    rows = list(_data_rows(job, after_row=after_row))
+    with job.open_sheet() as sheet:
+        rows = list(_data_rows(job, sheet, after_row=after_row))
     job_beat(IMPORTS, job.pk)
     examined: list[Row] = []
     start, span = progress_span[0], (progress_span[1] - progress_span[0]) * 0.8
@@ -229,11 +233,8 @@ def examine(job: ImportJob, *, after_row: int = 0, progress_span: tuple[int, int
     return examined
 
 
-def _data_rows(job: ImportJob, *, after_row: int) -> Iterator[tuple[int, list[Any]]]:
-    path = job.file_path
-    if path is None:
-        return
-    for number, cells in read_rows(path, job.file_format):
+def _data_rows(job: ImportJob, sheet: IO[bytes], *, after_row: int) -> Iterator[tuple[int, list[Any]]]:
+    for number, cells in read_rows(sheet, job.file_format):
         if number == 1 or number <= after_row or is_blank(cells):
             continue
         yield number, cells
@@ -482,6 +483,7 @@ def _write(job: ImportJob, people: list[tuple[int, Beneficiary]]) -> None:
     batch = [person for _number, person in people]
     people_bulk_create(batch, batch_size=BATCH_SIZE)
     Beneficiary.history.bulk_history_create(batch, batch_size=BATCH_SIZE, default_user=job.created_by)
+    job.people.add(*batch)
     ImportJob.objects.filter(pk=job.pk).update(
         imported_rows=F("imported_rows") + len(batch), imported_through=people[-1][0]
     )

@@ -34,6 +34,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kem.models import DownloadJob, DownloadStatus, ImportJob, ImportStatus
+from kem.sheets import sheet_key_context
+from kem.vault import files
 
 logger = logging.getLogger(__name__)
 
@@ -242,3 +244,22 @@ def jobs_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
             else:
                 objects.filter(pk=job.pk).update(queue_pending=True)
     return counts
+
+
+def rewrap_file_keys() -> int:
+    """Re-wrap the keys of kept job files still wrapped by an old root key under the newest one
+    (``rotate_keys`` does it with the person and index keys); returns how many."""
+    count = 0
+    for job in ImportJob.objects.exclude(file_key=None):
+        assert job.file_key is not None
+        if files.wrapped_by_old_root_key(job.file_key):
+            wrapped = files.rewrap_file_key(job.file_key, context=sheet_key_context(job.stored_name))
+            count += ImportJob.objects.filter(pk=job.pk, file_key=job.file_key).update(file_key=wrapped)
+    for download in DownloadJob.objects.exclude(file_key=None):
+        assert download.file_key is not None
+        if files.wrapped_by_old_root_key(download.file_key):
+            wrapped = files.rewrap_file_key(download.file_key, context=download.key_context)
+            count += DownloadJob.objects.filter(pk=download.pk, file_key=download.file_key).update(
+                file_key=wrapped
+            )
+    return count

@@ -44,7 +44,7 @@ def download_status(request: HttpRequest, pk) -> HttpResponse:
 @require_GET
 def download_file(request: HttpRequest, pk) -> FileResponse:
     job = download_for(request.user, pk)
-    if not job.is_ready or not job.path.exists():
+    if not job.is_ready or not job.file_key or not job.path.exists():
         raise Http404
     access_record(
         user=request.user,
@@ -54,7 +54,8 @@ def download_file(request: HttpRequest, pk) -> FileResponse:
         centre=job.centre,
         request=request,
     )
-    response = FileResponse(job.path.open("rb"), as_attachment=True, filename=job.filename)
+    # Opened chunk by chunk as the response is streamed; the plaintext never touches the disk.
+    response = FileResponse(job.open_file(), as_attachment=True, filename=job.filename)
     response["Content-Type"] = job.content_type
     response["Cache-Control"] = "private, no-store"
     return response

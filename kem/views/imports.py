@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -61,11 +62,21 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(request, "kem/imports/list.html", {"jobs": jobs})
 
 
+class SheetInMemory(MemoryFileUploadHandler):
+    """Keeps an uploaded sheet in memory whatever its size, never in a temporary file: it is
+    sealed before it is written anywhere. Its declared length was held to
+    ``KEM_IMPORT_MAX_BYTES`` before the body is read."""
+
+    def handle_raw_input(self, *args: object, **kwargs: object) -> None:
+        self.activated = True
+
+
 @csrf_exempt  # checked by _import_upload_form, once the declared length has been looked at
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     centres = _managed_centres(request.user)
+    request.upload_handlers = [SheetInMemory(request)]
     if request.method == "POST" and _body_too_large(request):
         # Refused from the declared length, before a byte of the body is read.
         form = ImportUploadForm(centres=centres)

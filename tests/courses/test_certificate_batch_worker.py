@@ -35,7 +35,7 @@ def test_printing_a_class_runs_on_the_real_worker_and_yields_one_pdf(
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert (job.status, job.progress, job.failure) == (DownloadStatus.READY, 100, "")
     assert "kem.tasks.download_build" in worker_log and "succeeded" in worker_log
-    reader = PdfReader(job.path)
+    reader = PdfReader(job.open_file())
     assert len(reader.pages) == 3
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Ελληνικά Α1" in text

@@ -26,6 +26,7 @@ from courses.services.certificates import (
 )
 from courses.services.results import results_record
 from kem.models import AccessEvent, DownloadJob, DownloadStatus, Role
+from kem.services.erasure import erase_files_of
 from kem.vault.services import shred
 
 pytestmark = pytest.mark.django_db
@@ -301,7 +302,7 @@ def test_printing_a_class_makes_one_pdf_in_the_background(
         {"class_id": ended_class.pk},
         teacher,
     )
-    reader = PdfReader(job.path)
+    reader = PdfReader(job.open_file())
     assert len(reader.pages) == 3
     text = "\n".join(page.extract_text() for page in reader.pages)
     for enrolment in graduates:
@@ -343,3 +344,50 @@ def test_a_class_with_nothing_to_print_queues_no_job_and_says_so(
     assert response.redirect_chain == [(reverse("class-results", args=[ended_class.pk]), 302)]
     assert [m.level_tag for m in response.context["messages"]] == ["info"]
     assert not DownloadJob.objects.exists() and callbacks == []
+
+
+def _print_batch(client, course_class, django_capture_on_commit_callbacks) -> DownloadJob:
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("class-certificates-print", args=[course_class.pk]))
+    return DownloadJob.objects.filter(params={"class_id": course_class.pk}).latest("created_at")
+
+
+def test_a_batch_is_sealed_on_disk_and_erasing_a_learner_deletes_it_and_its_key(
+    client,
+    ended_class,
+    make_class,
+    teacher,
+    graduates_of,
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    settings.MEDIA_ROOT = tmp_path
+    graduates = graduates_of(ended_class, 2)
+    other_class = make_class(teacher=teacher, start_date=TODAY - 60 * DAY, end_date=TODAY - DAY)
+    others = graduates_of(other_class, 1)
+    for enrolment in [*graduates, *others]:
+        certificate_issue(enrolment=enrolment, by=teacher)
+    client.force_login(teacher)
+    batch = _print_batch(client, ended_class, django_capture_on_commit_callbacks)
+    other_batch = _print_batch(client, other_class, django_capture_on_commit_callbacks)
+    assert batch.status == other_batch.status == DownloadStatus.READY
+
+    on_disk = batch.path.read_bytes()
+    assert b"%PDF" not in on_disk and graduates[0].certificate.number.encode() not in on_disk
+    assert batch.open_file().read().startswith(b"%PDF")
+    assert batch.size == len(batch.open_file().read())
+    assert batch.file_key.startswith("kem1:")
+    path = batch.path
+
+    erased = erase_files_of(graduates[0].beneficiary)
+
+    assert erased.downloads == 1
+    batch.refresh_from_db()
+    assert not path.exists()
+    assert (batch.stored_name, batch.file_key, batch.status) == ("", None, DownloadStatus.EXPIRED)
+    client.force_login(teacher)
+    assert client.get(reverse("download-file", args=[batch.pk])).status_code == 404
+    other_batch.refresh_from_db()
+    assert other_batch.is_ready and other_batch.path.exists()
+    assert PdfReader(other_batch.open_file()).pages

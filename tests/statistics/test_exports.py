@@ -235,7 +235,7 @@ def needles(people) -> list[str]:
 
 def exported_bytes(job: DownloadJob) -> bytes:
     """The file's bytes; for XLSX, every XML part unzipped (the text inside the zip)."""
-    data = job.path.read_bytes()
+    data = job.open_file().read()
     if not job.filename.endswith(".xlsx"):
         return data
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -310,7 +310,7 @@ def test_the_xlsx_of_a_breakdown_opens_with_suppressed_cells_marked(manager, ath
         cols="gender",
     )
 
-    sheet = load_workbook(job.path).active
+    sheet = load_workbook(job.open_file()).active
     cells = [c for row in sheet.iter_rows() for c in row]
     # 8 Afghans and 4 Syrians, each gender below 10: published as the label on the fill.
     marked = [c for c in cells if c.value == "<10" and c.column > 1 and c.fill.fgColor.rgb.endswith("FFF2CC")]
@@ -322,7 +322,7 @@ def test_the_xlsx_of_a_breakdown_opens_with_suppressed_cells_marked(manager, ath
 def test_rounding_to_5_is_applied_and_stated(manager, athens, distinctive_people, settings):
     job = run_export(manager, fmt="json", centre=athens, kind="headline", rounding=5)
 
-    body = json.loads(job.path.read_bytes())
+    body = json.loads(job.open_file().read())
     figures = next(t for t in body["tables"] if t["key"] == "headline.figures")
     served = next(r for r in figures["rows"] if r["code"] == "served")
     assert served["cells"][0]["value"] == 10  # 12 people, rounded to base 5
@@ -333,7 +333,7 @@ def test_the_threshold_and_label_follow_the_settings(manager, athens, distinctiv
     settings.KEM_SUPPRESSION_THRESHOLD = 2
     settings.KEM_SUPPRESSION_LABEL = "≤2"
 
-    body = json.loads(run_export(manager, fmt="json", centre=athens).path.read_bytes())
+    body = json.loads(run_export(manager, fmt="json", centre=athens).open_file().read())
 
     assert body["meta"]["threshold"] == 2 and body["meta"]["suppressed_label"] == "≤2"
     figures = next(t for t in body["tables"] if t["key"] == "headline.figures")
@@ -344,7 +344,7 @@ def test_the_threshold_and_label_follow_the_settings(manager, athens, distinctiv
 def test_an_analyst_exports_every_centre_side_by_side(analyst, athens, thessaloniki, distinctive_people):
     services.membership_grant(centre=thessaloniki, user=analyst, role=Role.ANALYST)
 
-    body = json.loads(run_export(analyst, fmt="json").path.read_bytes())
+    body = json.loads(run_export(analyst, fmt="json").open_file().read())
 
     # The file is in the language of the job (Greek unless the user chose English).
     assert [c["name"] for c in body["meta"]["centres"]] == [athens.name_el, thessaloniki.name_el]
@@ -377,7 +377,7 @@ def test_fetching_the_file_is_in_the_access_log_and_only_for_its_owner(
     response = client.get(reverse("download-file", args=[job.pk]))
 
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == job.path.read_bytes()
+    assert b"".join(response.streaming_content) == job.open_file().read()
     event = AccessEvent.objects.get(action="kem.download.statistics")
     assert event.user == manager and event.subject_id == job.pk and event.centre == athens
     assert response["Cache-Control"] == "private, no-store"
@@ -408,12 +408,12 @@ def test_the_demo_data_has_cells_that_suppress_and_cells_that_do_not(manager, at
         start=start,
         end=today.isoformat(),
     )
-    (table,) = json.loads(job.path.read_bytes())["tables"]
+    (table,) = json.loads(job.open_file().read())["tables"]
     cells = [cell for row in table["rows"] for cell in row["cells"]]
     assert any(c["suppressed"] for c in cells)
     assert any(not c["suppressed"] and (c["value"] or 0) >= 10 for c in cells)
     sessions = json.loads(
-        run_export(manager, fmt="json", centre=athens, start=start, end=today.isoformat()).path.read_bytes()
+        run_export(manager, fmt="json", centre=athens, start=start, end=today.isoformat()).open_file().read()
     )
     figures = next(t for t in sessions["tables"] if t["key"] == "headline.figures")
     published = {r["code"]: r["cells"][0]["value"] for r in figures["rows"]}

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kem.services.jobs import rewrap_file_keys
 from kem.vault import key_cache
 from kem.vault.rotation import abandon_index_rotation, rewrap_root_keys, rotate_index_key
 
 
 class Command(BaseCommand):
     help = (
-        "Re-wrap every person and index key still wrapped by an old root key (KEM_OLD_ROOT_KEYS) "
+        "Re-wrap every person, index and kept-file key still wrapped by an old root key (KEM_OLD_ROOT_KEYS) "
         "under KEM_ROOT_KEY; with --blind-index, rebuild the blind indexes under a new index key. "
         "Resumable: run it again after an interruption."
     )
@@ -64,6 +65,8 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS(message) if finished else message)
                 return
             count = rewrap_root_keys(batch_size=batch_size, max_batches=max_batches, progress=self._bar)
+            # The keys of kept import sheets and downloads (a few, for days at most).
+            count += rewrap_file_keys()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Re-wrapped {count} keys under the newest root key."))
 
