@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import itertools
 import math
 import os
 import random
@@ -129,16 +130,15 @@ def build(people: int, seed: int) -> tuple[list[tuple[str, str, str, str]], dict
         for part, size in POOL.items():
             names = _pool(rng, data[part], data["syllables"], size, greek=origin == "GR")
             lists[(origin, part)] = (names, _zipf_weights(size))
+    cumulative = {k: list(itertools.accumulate(w)) for k, (_n, w) in lists.items()}
     population = []
     origins = list(ORIGINS)
     shares = [ORIGINS[o]["share"] for o in origins]
     for _ in range(people):
         origin = rng.choices(origins, shares)[0]
         gender = "male" if rng.random() < 0.55 else "female"
-        given_names, given_w = lists[(origin, gender)]
-        family_names, family_w = lists[(origin, "family")]
-        given = rng.choices(given_names, given_w)[0]
-        family = rng.choices(family_names, family_w)[0]
+        given = rng.choices(lists[(origin, gender)][0], cum_weights=cumulative[(origin, gender)])[0]
+        family = rng.choices(lists[(origin, "family")][0], cum_weights=cumulative[(origin, "family")])[0]
         population.append((origin, gender, given, family))
     return population, lists
 
