@@ -101,7 +101,7 @@ def search_people(query: str, *, queryset: models.QuerySet[Any], limit: int = 50
     if not tokens or limit <= 0:
         return []
     using = router.db_for_read(BlindIndexEntry)
-    hits = _index_hits(tokens, scope=queryset, using=using)
+    hits = _index_hits(tokens, scope=queryset, using=using, cap=limit * OPEN_FACTOR + OPEN_EXTRA)
     if not hits:
         return []
     bounds = sorted(((_score(found), pk) for pk, found in hits.items()), key=_by_score, reverse=True)
@@ -216,10 +216,16 @@ def _name_token(token: str, labels: dict[type, list[str]]) -> QueryToken:
 
 
 def want_digests(
-    index_key: IndexKey, wants: set[Want], *, using: str | None = None
+    index_key: IndexKey, wants: set[Want], *, using: str | None = None, counts: dict[Any, int] | None = None
 ) -> dict[tuple[str, str, int], list[Want]]:
-    """(label, kind, digest) -> the wants asking for it, every slot of smoothed terms included."""
-    counts = blind.read_tallies(index_key, {(w.label, w.kind, w.term) for w in wants}, using=using)
+    """(label, kind, digest) -> the wants asking for it, every slot of smoothed terms included.
+
+    ``counts``, if given, receives the tallies read: {(label, kind, term): holders counted}.
+    """
+    read = blind.read_tallies(index_key, {(w.label, w.kind, w.term) for w in wants}, using=using)
+    if counts is not None:
+        counts.update(read)
+    counts = read
     by_digest: dict[tuple[str, str, int], list[Want]] = defaultdict(list)
     for want in wants:
         count = counts.get((want.label, want.kind, want.term), 0)
@@ -229,9 +235,18 @@ def want_digests(
 
 
 def _index_hits(
-    tokens: list[QueryToken], *, scope: models.QuerySet[Any], using: str
+    tokens: list[QueryToken], *, scope: models.QuerySet[Any], using: str, cap: int
 ) -> dict[object, dict[int, int]]:
     """person key id -> {query token number: best bound found in the index}, among ``scope``.
+
+    Rarest token first: the tallies say how many hold each term, so the index is read for the
+    query token with the fewest holders (a family name, rather than Mohammed), at most ``cap``
+    rows; every candidate it gives is then checked for the other tokens by reading that
+    candidate's own entries (a few per person), not the other tokens' buckets, which for a common
+    name hold a hundred thousand people. Only if that leaves fewer than ``cap`` candidates are the
+    other tokens read too, each at most to ``cap``, for people matching fewer tokens. A common
+    token alone is read to ``cap`` rows: any of its holders ranks as well as another by the index,
+    and the re-check ranks those opened.
 
     The digests are made with the active index key as this process last saw it; the query that
     reads the index also reads which key is active, and if that is another key (a rotation in
@@ -244,11 +259,14 @@ def _index_hits(
         for want in token.wants:
             numbers[want].add(number)
     for _attempt in range(3):
-        by_digest = want_digests(index_key, set(numbers), using=using)
-        groups: dict[tuple[str, str], set[int]] = defaultdict(set)
-        for lab, kind, value in by_digest:
-            groups[(lab, kind)].add(value)
-        rows, active = _entries(groups, version=index_key.version, scope=scope, using=using)
+        counts: dict[Any, int] = {}
+        by_digest = want_digests(index_key, set(numbers), using=using, counts=counts)
+        estimate = [
+            sum(max(counts.get((w.label, w.kind, w.term), 0), 1) for w in token.wants) for token in tokens
+        ]
+        order = sorted(range(len(tokens)), key=lambda n: estimate[n])
+        groups = _groups(by_digest, numbers, {order[0]})
+        rows, active = _entries(groups, version=index_key.version, scope=scope, using=using, limit=cap)
         if active is not None and (active.version, active.wrapped_key) == (
             index_key.version,
             index_key.wrapped_key,
@@ -258,13 +276,65 @@ def _index_hits(
     else:
         raise VaultError("The active blind-index key changed during the search three times; search again.")
     hits: dict[object, dict[int, int]] = defaultdict(dict)
-    for person_key_id, lab, kind, value in rows:
-        best = hits[_key_of(person_key_id)]
-        for want in by_digest.get((lab, kind, value), ()):
-            for number in numbers[want]:
-                if want.bound > best.get(number, 0):
-                    best[number] = want.bound
+    _add_hits(hits, rows, by_digest, numbers)
+    if len(tokens) > 1 and hits:
+        # The candidates' own entries say which other tokens they hold.
+        _add_hits(hits, _entries_of(list(hits), version=index_key.version, using=using), by_digest, numbers)
+    for number in order[1:]:
+        if len(hits) >= cap:
+            break
+        more, _active = _entries(
+            _groups(by_digest, numbers, {number}),
+            version=index_key.version,
+            scope=scope,
+            using=using,
+            limit=cap - len(hits),
+        )
+        _add_hits(hits, more, by_digest, numbers, only={number})
     return hits
+
+
+def _groups(
+    by_digest: dict[tuple[str, str, int], list[Want]], numbers: dict[Want, set[int]], wanted: set[int]
+) -> dict[tuple[str, str], set[int]]:
+    """{(label, kind): digests} asked for by the query tokens numbered ``wanted``."""
+    groups: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for (lab, kind, value), wants in by_digest.items():
+        if any(numbers[w] & wanted for w in wants):
+            groups[(lab, kind)].add(value)
+    return groups
+
+
+def _add_hits(
+    hits: dict[object, dict[int, int]],
+    rows: list[tuple[Any, ...]],
+    by_digest: dict[tuple[str, str, int], list[Want]],
+    numbers: dict[Want, set[int]],
+    *,
+    only: set[int] | None = None,
+) -> None:
+    for person_key_id, lab, kind, value in rows:
+        wants = by_digest.get((lab, kind, value))
+        if not wants:
+            continue
+        best = hits[_key_of(person_key_id)]
+        for want in wants:
+            for number in numbers[want]:
+                if (only is None or number in only) and want.bound > best.get(number, 0):
+                    best[number] = want.bound
+
+
+def _entries_of(person_keys: list[object], *, version: int, using: str) -> list[tuple[Any, ...]]:
+    """(person key id, label, kind, digest) of every entry of these people in ``version``."""
+    ids = [uuid.UUID(str(pk)) for pk in person_keys]
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), 1000):
+        rows += (
+            BlindIndexEntry.objects.using(using)
+            .filter(version=version, person_key_id__in=ids[start : start + 1000])
+            .values_list("person_key_id", "field", "kind", "digest")
+        )
+    return rows
 
 
 def _key_of(person_key_id: object) -> str:
@@ -278,7 +348,12 @@ def _column(meta: Any, name: str) -> str:
 
 
 def _entries(
-    groups: dict[tuple[str, str], set[int]], *, version: int, scope: models.QuerySet[Any], using: str
+    groups: dict[tuple[str, str], set[int]],
+    *,
+    version: int,
+    scope: models.QuerySet[Any],
+    using: str,
+    limit: int,
 ) -> tuple[list[tuple[Any, ...]], IndexKey | None]:
     """(person key id, label, kind, digest) of the entries holding the wanted digests whose person
     is in ``scope``, and the index key active when they were read (enough to unwrap it).
@@ -310,13 +385,18 @@ def _entries(
             f" AND {column['person_key']} IN ({scope_sql})"
         )
         params += [lab, kind, *ordered, version, *scope_params]
-    selects.append(
+    active_key = (
         f"SELECT NULL, {quote(_column(keys, 'wrapped_key'))}, NULL, {quote(_column(keys, 'version'))}"  # noqa: S608
         f" FROM {quote(keys.db_table)} WHERE {quote(_column(keys, 'state'))} = %s"
     )
+    if selects:
+        found = f"SELECT * FROM ({' UNION ALL '.join(selects)}) AS found LIMIT %s"  # noqa: S608
+        sql, params = f"SELECT * FROM ({found}) AS capped UNION ALL {active_key}", [*params, limit]  # noqa: S608
+    else:
+        sql = active_key
     params.append(IndexKeyState.ACTIVE)
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     active = next(
         (
