@@ -245,9 +245,18 @@ def profile_one(label: str, query: Query, centre: int | None) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from kem.models import Beneficiary
-    from kem.vault.search import _index_hits, parse_query
+    from kem.vault import blind
+    from kem.vault.search import _entries, _index_hits, parse_query, want_digests
 
     tokens = parse_query(query.text, model=Beneficiary)
+    wants = {want for token in tokens for want in token.wants}
+    asked = want_digests(blind.search_key(), wants, using="default")
+    groups: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for lab, kind, value in asked:
+        groups[(lab, kind)].add(value)
+    rows, _active = _entries(
+        groups, version=blind.search_key().version, scope=queryset(centre), using="default"
+    )
     hits = _index_hits(tokens, scope=queryset(centre), using="default")
     with CaptureQueriesContext(connection) as captured:
         blind_search(query, centre)
@@ -259,8 +268,8 @@ def profile_one(label: str, query: Query, centre: int | None) -> None:
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
     print(
         f"\ncProfile of the slowest {label} blind-index search ({query.text!r},"
-        f" {'centre ' + str(centre) if centre else 'unscoped'}): {len(hits)} people from the index,"
-        f" {len(captured.captured_queries)} queries"
+        f" {'centre ' + str(centre) if centre else 'unscoped'}): {len(wants)} terms asked as {len(asked)} digests,"
+        f" {len(rows):,} index rows for {len(hits):,} people, {len(captured.captured_queries)} queries"
     )
     for line in out.getvalue().splitlines():
         if line.strip() and not line.startswith(("   Ordered", "   List")):
