@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/vault/run.py [--sizes 10000,100000] [--million] [--queries 200]
 
+For 1M people on PostgreSQL use ``fill.py`` and ``search1m.py`` instead (COPY-speed fill,
+scoped and unscoped searches, Latin and Greek prefixes, PASS/MISS against issue 16's targets).
+
 Uses DATABASE_URL if set (give it a throw-away database: the script migrates it and fills it),
 else a new SQLite file under var/bench/. Prints, in one run:
 - seal and open operations per second on one core (AES-256-GCM envelopes of a short name);
@@ -299,13 +302,13 @@ def plain_terms_search(query: str) -> list:
     from django.db import connection
 
     from kem.models import Beneficiary
-    from kem.vault.search import STRENGTH, Candidate, _score, parse_query
+    from kem.vault.search import BOUND, Candidate, _score, parse_query
 
     tokens = parse_query(query, model=Beneficiary)
     wanted: dict[tuple[str, str, str], list[tuple[int, int]]] = defaultdict(list)
-    for number, wants in enumerate(tokens):
-        for want in wants:
-            wanted[(want.label, want.kind, want.term)].append((number, STRENGTH[want.kind]))
+    for number, token in enumerate(tokens):
+        for want in token.wants:
+            wanted[(want.label, want.kind, want.term)].append((number, BOUND[want.kind]))
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for lab, kind, term in wanted:
         groups[(lab, kind)].append(term)
