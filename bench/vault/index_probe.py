@@ -36,18 +36,18 @@ def _asked(query: str) -> tuple[list[tuple[str, str, int, int, int]], dict[tuple
     holders counted per (token number, kind)."""
     from kem.models import Beneficiary
     from kem.vault import blind
-    from kem.vault.search import BOUND, parse_query
+    from kem.vault.search import parse_query
 
     index_key = blind.search_key()
     tokens = parse_query(query, model=Beneficiary)
-    wants = {(w.label, w.kind, w.term): n for n, t in enumerate(tokens) for w in t.wants}
+    wants = {(w.label, w.kind, w.term): (n, w.bound) for n, t in enumerate(tokens) for w in t.wants}
     counts = blind.read_tallies(index_key, set(wants))
     rows, holders = [], defaultdict(int)
-    for (lab, kind, term), number in wants.items():
+    for (lab, kind, term), (number, bound) in wants.items():
         count = counts.get((lab, kind, term), 0)
         holders[(number, kind)] += count
         for value in blind.digests(index_key, lab, kind, term, count):
-            rows.append((lab, kind, value, number, BOUND[kind]))
+            rows.append((lab, kind, value, number, bound))
     return rows, holders
 
 

@@ -302,13 +302,13 @@ def plain_terms_search(query: str) -> list:
     from django.db import connection
 
     from kem.models import Beneficiary
-    from kem.vault.search import BOUND, Candidate, _score, parse_query
+    from kem.vault.search import Candidate, _score, parse_query
 
     tokens = parse_query(query, model=Beneficiary)
     wanted: dict[tuple[str, str, str], list[tuple[int, int]]] = defaultdict(list)
     for number, token in enumerate(tokens):
         for want in token.wants:
-            wanted[(want.label, want.kind, want.term)].append((number, BOUND[want.kind]))
+            wanted[(want.label, want.kind, want.term)].append((number, want.bound))
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for lab, kind, term in wanted:
         groups[(lab, kind)].append(term)

@@ -90,14 +90,14 @@ def plain_terms_search(query: Query, centre: int | None) -> list[Any]:
     from django.db import connection
 
     from kem.models import Beneficiary
-    from kem.vault.search import BOUND, Candidate, _key_of, _score, parse_query
+    from kem.vault.search import Candidate, _key_of, _score, parse_query
 
     scope = queryset(centre)
     tokens = parse_query(query.text, model=Beneficiary)
-    numbers: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+    numbers: dict[tuple[str, str, str], set[tuple[int, int]]] = defaultdict(set)
     for number, token in enumerate(tokens):
         for want in token.wants:
-            numbers[(want.label, want.kind, want.term)].add(number)
+            numbers[(want.label, want.kind, want.term)].add((number, want.bound))
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for lab, kind, term in numbers:
         groups[(lab, kind)].append(term)
@@ -120,8 +120,8 @@ def plain_terms_search(query: Query, centre: int | None) -> list[Any]:
     hits: dict[str, dict[int, int]] = defaultdict(dict)
     for person_key_id, lab, kind, term in rows:
         best = hits[_key_of(person_key_id)]
-        for number in numbers[(lab, kind, term)]:
-            best[number] = max(best.get(number, 0), BOUND[kind])
+        for number, bound in numbers[(lab, kind, term)]:
+            best[number] = max(best.get(number, 0), bound)
     top = sorted(hits, key=lambda pk: _score(hits[pk]), reverse=True)[:LIMIT]
     people = {
         _key_of(p.person_key_id): p
