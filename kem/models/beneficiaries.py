@@ -119,6 +119,13 @@ class Beneficiary(VaultPerson):
         indexes = [
             models.Index(fields=["registering_centre", "registration_date"], name="beneficiary_centre_reg"),
             models.Index(fields=["next_document_expiry"], name="beneficiary_doc_expiry"),
+            # The search's scope (a centre's people, merged records out) read from the index alone,
+            # not from the wide rows: ``kem.vault.search`` asks for it as a subquery.
+            models.Index(
+                fields=["registering_centre", "person_key"],
+                name="beneficiary_centre_person_key",
+                condition=models.Q(merged_into__isnull=True),
+            ),
         ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:

@@ -241,7 +241,8 @@ def _index_hits(
 
     Rarest token first: the tallies say how many hold each term, so the index is read for the
     query token with the fewest holders (a family name, rather than Mohammed), at most ``cap``
-    rows; every candidate it gives is then checked for the other tokens by reading that
+    rows, by its whole-word entries first (then its prefix entries, which hold far more people, up
+    to the cap); every candidate it gives is then checked for the other tokens by reading that
     candidate's own entries (a few per person), not the other tokens' buckets, which for a common
     name hold a hundred thousand people. Only if that leaves fewer than ``cap`` candidates are the
     other tokens read too, each at most to ``cap``, for people matching fewer tokens. A common
@@ -265,7 +266,9 @@ def _index_hits(
             sum(max(counts.get((w.label, w.kind, w.term), 0), 1) for w in token.wants) for token in tokens
         ]
         order = sorted(range(len(tokens)), key=lambda n: estimate[n])
-        groups = _groups(by_digest, numbers, {order[0]})
+        # Whole-word evidence first (spelling key, phone, ID); a token's prefix entries, which
+        # hold far more people, only if that leaves room under the cap.
+        groups = _groups(by_digest, numbers, {order[0]}, strong=True)
         rows, active = _entries(groups, version=index_key.version, scope=scope, using=using, limit=cap)
         if active is not None and (active.version, active.wrapped_key) == (
             index_key.version,
@@ -277,6 +280,11 @@ def _index_hits(
         raise VaultError("The active blind-index key changed during the search three times; search again.")
     hits: dict[object, dict[int, int]] = defaultdict(dict)
     _add_hits(hits, rows, by_digest, numbers)
+    if len(hits) < cap and (weak := _groups(by_digest, numbers, {order[0]}, strong=False)):
+        more, _active = _entries(
+            weak, version=index_key.version, scope=scope, using=using, limit=cap - len(hits)
+        )
+        _add_hits(hits, more, by_digest, numbers)
     if len(tokens) > 1 and hits:
         # The candidates' own entries say which other tokens they hold.
         _add_hits(hits, _entries_of(list(hits), version=index_key.version, using=using), by_digest, numbers)
@@ -295,13 +303,20 @@ def _index_hits(
 
 
 def _groups(
-    by_digest: dict[tuple[str, str, int], list[Want]], numbers: dict[Want, set[int]], wanted: set[int]
+    by_digest: dict[tuple[str, str, int], list[Want]],
+    numbers: dict[Want, set[int]],
+    wanted: set[int],
+    *,
+    strong: bool | None = None,
 ) -> dict[tuple[str, str], set[int]]:
-    """{(label, kind): digests} asked for by the query tokens numbered ``wanted``."""
+    """{(label, kind): digests} asked for by the query tokens numbered ``wanted``: all of them, or
+    only those of whole-word wants (``strong``) or only those of prefix wants (``strong=False``)."""
     groups: dict[tuple[str, str], set[int]] = defaultdict(set)
     for (lab, kind, value), wants in by_digest.items():
-        if any(numbers[w] & wanted for w in wants):
-            groups[(lab, kind)].add(value)
+        for want in wants:
+            if numbers[want] & wanted and (strong is None or (want.bound >= VARIANT) == strong):
+                groups[(lab, kind)].add(value)
+                break
     return groups
 
 
