@@ -132,12 +132,32 @@ class IndexKeyState(models.TextChoices):
     RETIRED = "retired", _("retired")
 
 
-class IndexKey(models.Model):
-    """A versioned blind-index key, wrapped under a root key. Searches use the active version."""
+class VersionedRootWrappedKey(models.Model):
+    """Abstract base of a versioned key stored only wrapped under a root key (index, pseudonym)."""
 
     version = models.PositiveSmallIntegerField(_("version"), primary_key=True)
     wrapped_key = models.TextField(_("wrapped key"), editable=False)
     root_key_id = models.CharField(_("root key id"), max_length=16, db_index=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def wrap_context(self) -> str:
+        return f"{self._meta.db_table}:{self.version}"
+
+    def wrap(self, key: bytes) -> None:
+        ring = root_keyring()
+        self.wrapped_key = ring.current.seal(key, context=self.wrap_context)
+        self.root_key_id = ring.current.kid
+
+    def unwrap(self) -> bytes:
+        return root_keyring().open(self.wrapped_key, context=self.wrap_context)
+
+
+class IndexKey(VersionedRootWrappedKey):
+    """A versioned blind-index key, wrapped under a root key. Searches use the active version."""
+
     state = models.CharField(_("state"), max_length=10, choices=IndexKeyState.choices)
     progress = models.JSONField(_("re-indexing progress"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -150,27 +170,13 @@ class IndexKey(models.Model):
     def __str__(self) -> str:
         return f"index key v{self.version} ({self.state})"
 
-    @property
-    def wrap_context(self) -> str:
-        return f"{self._meta.db_table}:{self.version}"
-
-    def wrap(self, key: bytes) -> None:
-        ring = root_keyring()
-        self.wrapped_key = ring.current.seal(key, context=self.wrap_context)
-        self.root_key_id = ring.current.kid
-
-    def unwrap(self) -> bytes:
-        return root_keyring().open(self.wrapped_key, context=self.wrap_context)
 
 
-class PseudonymKey(models.Model):
+class PseudonymKey(VersionedRootWrappedKey):
     """The key of the pseudonyms of statistical facts (``kem.vault.pseudonyms``), wrapped under a
     root key. One row; it is never rotated, because the facts of past periods must keep their
     pseudonyms. Backed up with the key backups, not the data backups."""
 
-    version = models.PositiveSmallIntegerField(_("version"), primary_key=True)
-    wrapped_key = models.TextField(_("wrapped key"), editable=False)
-    root_key_id = models.CharField(_("root key id"), max_length=16, db_index=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -181,17 +187,6 @@ class PseudonymKey(models.Model):
     def __str__(self) -> str:
         return f"pseudonym key v{self.version}"
 
-    @property
-    def wrap_context(self) -> str:
-        return f"{self._meta.db_table}:{self.version}"
-
-    def wrap(self, key: bytes) -> None:
-        ring = root_keyring()
-        self.wrapped_key = ring.current.seal(key, context=self.wrap_context)
-        self.root_key_id = ring.current.kid
-
-    def unwrap(self) -> bytes:
-        return root_keyring().open(self.wrapped_key, context=self.wrap_context)
 
 
 class BlindIndexEntry(models.Model):
