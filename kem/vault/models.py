@@ -171,7 +171,6 @@ class IndexKey(VersionedRootWrappedKey):
         return f"index key v{self.version} ({self.state})"
 
 
-
 class PseudonymKey(VersionedRootWrappedKey):
     """The key of the pseudonyms of statistical facts (``kem.vault.pseudonyms``), wrapped under a
     root key. One row; it is never rotated, because the facts of past periods must keep their
@@ -186,7 +185,6 @@ class PseudonymKey(VersionedRootWrappedKey):
 
     def __str__(self) -> str:
         return f"pseudonym key v{self.version}"
-
 
 
 class BlindIndexEntry(models.Model):
