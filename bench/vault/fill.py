@@ -254,6 +254,8 @@ def create_bench_tables(cursor: Any) -> None:
 
 BENCH_INDEXES = (
     f'CREATE INDEX {TERMS_TABLE}_lookup ON {TERMS_TABLE} (field, kind, term COLLATE "C", version, person_key_id)',
+    f"CREATE INDEX {TERMS_TABLE}_person ON {TERMS_TABLE} (person_key_id)",
+    f"CREATE INDEX {NAMES_TABLE}_person ON {NAMES_TABLE} (person_key_id)",
     f"CREATE INDEX {NAMES_TABLE}_family ON {NAMES_TABLE} (q_family_folded)",
     f"CREATE INDEX {NAMES_TABLE}_full ON {NAMES_TABLE} (q_full_folded)",
     f"CREATE INDEX {NAMES_TABLE}_latin ON {NAMES_TABLE} (latin_family_folded)",

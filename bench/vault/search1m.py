@@ -12,10 +12,10 @@ Latin family name, and of a Greek-script one. Each runs scoped to the person's c
 
 - blind index: ``search_people`` (limit 50, the front desk's), in a fresh key cache per search as
   a request has;
-- plaintext terms: the same ranked search over ``bench_plain_terms`` (the index's terms in
-  plaintext, no smoothing, no truncation): same ``parse_query`` and wants, one UNION ALL of index
-  seeks with the same scope subquery, the same scores, then the top 50 ``Beneficiary`` rows fetched
-  through the ORM (not opened: plaintext terms cannot collide, so there is nothing to re-check);
+- plaintext terms: ``search_people`` itself with its index parts reading ``bench_plain_terms``
+  (the index's terms in plaintext, no smoothing, no truncation) and its re-check reading the names
+  from ``bench_plain_names`` (nothing to unwrap or open); the same tallies, tiers, budget, scope
+  subquery and ranking, and the people found read whole through the ORM;
 - plaintext column: ``bench_plain_names``, one indexed folded column (equality, or a range for a
   prefix), raw SQL, 50 rows: the floor;
 - open every row: ``--sample-rows`` people read and opened (given and family names, Latin forms)
@@ -39,7 +39,8 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ class Query:
     folded: str  # what the plaintext column is asked for
     column: str  # which column of bench_plain_names
     prefix: bool
+    person: Any = None  # the id of the person the query was made from (whole names only)
 
 
 def pct(times: list[float], q: float) -> float:
@@ -76,58 +78,161 @@ def queryset(centre: int | None) -> Any:
 
 
 # --- the four ways ---------------------------------------------------------------------------
-def blind_search(query: Query, centre: int | None) -> list[tuple[str, str]]:
+def blind_search(query: Query, centre: int | None) -> list[tuple[Any, tuple[int, int]]]:
     from kem.vault import key_cache
     from kem.vault.search import search_people
 
     with key_cache():
         found = search_people(query.text, queryset=queryset(centre), limit=LIMIT)
-        return [(c.person.given_name, c.person.family_name) for c in found]
+        shown = [(c.person.given_name, c.person.family_name) for c in found]  # what the page opens
+        return [(c.person.pk, c.score) for c, _names in zip(found, shown, strict=True)]
 
 
 def plain_terms_search(query: Query, centre: int | None) -> list[Any]:
-    """``search_people``'s algorithm over plaintext terms: what it costs without the seal."""
+    """``search_people`` itself, run over plaintext: what the same search costs without the seal.
+
+    Its index parts are swapped for ``bench_plain_terms`` (the index's terms in plaintext: no
+    truncation, so no false candidates; no smoothing, so one entry per term) and its re-check
+    reads the names from ``bench_plain_names`` (plaintext: nothing to unwrap or open). The
+    algorithm is the same code: rarest token first (by the same tallies), the candidates' own
+    terms, the same tiers, budget and ranking; the people found are read whole the same way.
+    """
+    from kem.vault import key_cache
+
+    with key_cache(), _plaintext_parts():
+        from kem.vault.search import search_people
+
+        found = search_people(query.text, queryset=queryset(centre), limit=LIMIT)
+        return [(c.person.pk, c.score) for c in found]
+
+
+class _PlainPerson:
+    """A row of ``bench_plain_names`` standing in for a person in the re-check."""
+
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        self.pk, self.person_key_id, self.given_name, self.family_name = row[:4]
+        self.given_name_latin, self.family_name_latin = row[4:6]
+        self.person_key = _NotShredded
+
+
+class _NotShredded:
+    is_shredded = False
+
+
+@contextmanager
+def _plaintext_parts() -> Iterator[None]:
     from django.db import connection
 
-    from kem.models import Beneficiary
-    from kem.vault.search import Candidate, _key_of, _score, parse_query
+    from kem.vault import blind
+    from kem.vault import search as search_module
 
-    scope = queryset(centre)
-    tokens = parse_query(query.text, model=Beneficiary)
-    numbers: dict[tuple[str, str, str], set[tuple[int, int]]] = defaultdict(set)
-    for number, token in enumerate(tokens):
-        for want in token.wants:
-            numbers[(want.label, want.kind, want.term)].add((number, want.bound))
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for lab, kind, term in numbers:
-        groups[(lab, kind)].append(term)
-    scope_sql, scope_params = (
-        scope.order_by().values("person_key_id").query.get_compiler(using="default").as_sql()
-    )
-    selects, params = [], []
-    for (lab, kind), terms in sorted(groups.items()):
-        selects.append(
-            f"SELECT person_key_id, field, kind, term FROM {TERMS_TABLE} WHERE field = %s AND kind = %s"  # noqa: S608
-            f" AND term IN ({', '.join(['%s'] * len(terms))}) AND version = %s"
-            f" AND person_key_id IN ({scope_sql})"
-        )
-        params += [lab, kind, *sorted(terms), 1, *scope_params]
-    if not selects:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)
-        rows = cursor.fetchall()
-    hits: dict[str, dict[int, int]] = defaultdict(dict)
-    for person_key_id, lab, kind, term in rows:
-        best = hits[_key_of(person_key_id)]
-        for number, bound in numbers[(lab, kind, term)]:
-            best[number] = max(best.get(number, 0), bound)
-    top = sorted(hits, key=lambda pk: _score(hits[pk]), reverse=True)[:LIMIT]
-    people = {
-        _key_of(p.person_key_id): p
-        for p in scope.filter(person_key_id__in=[uuid.UUID(k) for k in top]).order_by()
+    saved = {
+        name: getattr(search_module, name)
+        for name in ("want_digests", "_entries", "_entries_of", "_open", "_whole")
     }
-    return [Candidate(people[k], *_score(hits[k])) for k in top if k in people]
+
+    def want_digests(index_key: Any, wants: set[Any], *, using: Any = None, counts: Any = None) -> Any:
+        read = blind.read_tallies(index_key, {(w.label, w.kind, w.term) for w in wants}, using=using)
+        if counts is not None:
+            counts.update(read)
+        by_term: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
+        for want in wants:
+            by_term[(want.label, want.kind, want.term)].append(want)
+        return by_term
+
+    def entries(groups: Any, *, version: int, scope: Any, using: str, limit: int, also: Any = None) -> Any:
+        scope_sql, scope_params = (
+            scope.order_by().values("person_key_id").query.get_compiler(using=using).as_sql()
+        )
+        both, both_params = "", []
+        if also:
+            held = []
+            for (lab, kind), terms in sorted(also.items()):
+                held.append(
+                    f'(b.field = %s AND b.kind = %s AND b.term COLLATE "C" IN ({", ".join(["%s"] * len(terms))}))'
+                )
+                both_params += [lab, kind, *sorted(terms)]
+            both = (
+                f" AND EXISTS (SELECT 1 FROM {TERMS_TABLE} b WHERE b.person_key_id = e.person_key_id"  # noqa: S608
+                f" AND b.version = %s AND ({' OR '.join(held)}))"
+            )
+            both_params = [version, *both_params]
+        selects, params = [], []
+        for (lab, kind), terms in sorted(groups.items()):
+            selects.append(
+                f"SELECT e.person_key_id, e.field, e.kind, e.term FROM {TERMS_TABLE} e"  # noqa: S608
+                f" WHERE e.field = %s AND e.kind = %s"
+                f' AND e.term COLLATE "C" IN ({", ".join(["%s"] * len(terms))}) AND e.version = %s'
+                f" AND e.person_key_id IN ({scope_sql}){both}"
+            )
+            params += [lab, kind, *sorted(terms), version, *scope_params, *both_params]
+        if not selects:
+            return [], blind.search_key()
+        with connection.cursor() as cursor:
+            found = f"SELECT * FROM ({' UNION ALL '.join(selects)}) AS found LIMIT %s"  # noqa: S608
+            cursor.execute(found, [*params, limit])
+            return cursor.fetchall(), blind.search_key()
+
+    def entries_of(person_keys: list[object], *, version: int, using: str) -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT person_key_id, field, kind, term FROM {TERMS_TABLE}"  # noqa: S608
+                " WHERE version = %s AND person_key_id = ANY(%s)",
+                [version, [uuid.UUID(str(pk)) for pk in person_keys]],
+            )
+            return cursor.fetchall()
+
+    def open_plain(scope: Any, batch: list[str], evidence: Any, recheck: Any, columns: list[str]) -> Any:
+        if not batch:
+            return []
+        scope_sql, scope_params = (
+            scope.order_by().values("person_key_id").query.get_compiler(using="default").as_sql()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, person_key_id, given_name, family_name, given_name_latin, family_name_latin"  # noqa: S608
+                f" FROM {NAMES_TABLE} WHERE person_key_id = ANY(%s) AND person_key_id IN ({scope_sql})",
+                [[uuid.UUID(pk) for pk in batch], *scope_params],
+            )
+            people = [_PlainPerson(row) for row in cursor.fetchall()]
+        found = (recheck(p, evidence.bound(search_module._key_of(p.person_key_id))) for p in people)
+        return [c for c in found if c.tokens_matched]
+
+    def whole(scope: Any, found: list[Any]) -> Any:
+        rows = {p.pk: p for p in scope.filter(pk__in=[c.person.pk for c in found]).order_by()}
+        return [
+            search_module.Candidate(rows[c.person.pk], c.tokens_matched, c.strength)
+            for c in found
+            if c.person.pk in rows
+        ]
+
+    replacements = {
+        "want_digests": want_digests,
+        "_entries": entries,
+        "_entries_of": entries_of,
+        "_open": open_plain,
+        "_whole": whole,
+    }
+    try:
+        for name, part in replacements.items():
+            setattr(search_module, name, part)
+        yield
+    finally:
+        for name, part in saved.items():
+            setattr(search_module, name, part)
+
+
+def found_in_top5(query: Query, top: list[tuple[Any, tuple[int, int]]]) -> bool:
+    """Whether the person the query was made from is among ``top`` (the first five (id, score)),
+    or all five match every word of the query exactly (namesakes, in any script: then no search
+    can tell them apart, and the page shows more)."""
+    from kem.models import Beneficiary
+    from kem.vault.search import EXACT, parse_query
+
+    words = len(parse_query(query.text, model=Beneficiary))
+    return query.person in [pk for pk, _score in top] or (
+        len(top) == 5 and all(score == (words, EXACT * words) for _pk, score in top)
+    )
 
 
 def column_search(query: Query, centre: int | None) -> list[Any]:
@@ -173,30 +278,33 @@ def draw_queries(count: int, seed: int) -> dict[str, list[Query]]:
     from kem.vault.normalise import fold
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT setseed(%s)", [((seed % 1000) / 1000)])
+        # Ordered by a hash of the id and the seed, not random(): the same people every run,
+        # whatever plan (a parallel scan) the database picks.
         cursor.execute(
-            f"SELECT q_given, q_family, registering_centre_id, family_name, family_name_latin FROM {NAMES_TABLE}"  # noqa: S608
-            f" ORDER BY random() LIMIT %s",
-            [count * 3],
+            f"SELECT q_given, q_family, registering_centre_id, family_name, family_name_latin, id FROM {NAMES_TABLE}"  # noqa: S608
+            f" ORDER BY md5(id::text || %s) LIMIT %s",
+            [str(seed), count * 3],
         )
         people = cursor.fetchall()
         cursor.execute(
-            f"SELECT family_name, registering_centre_id FROM {NAMES_TABLE} WHERE greek_family ORDER BY random() LIMIT %s",  # noqa: S608
-            [count],
+            f"SELECT family_name, registering_centre_id FROM {NAMES_TABLE} WHERE greek_family"  # noqa: S608
+            f" ORDER BY md5(id::text || %s) LIMIT %s",
+            [str(seed), count],
         )
         greek = cursor.fetchall()
     sample = people[:count]
     latin = [
         (latin_family, centre)
-        for _g, _f, centre, family, family_latin in people
+        for _g, _f, centre, family, family_latin, _id in people
         if len(latin_family := family_latin or (family if family.isascii() else "")) >= 3
     ][:count]
     return {
         "exact full name": [
-            Query(f"{g} {f}", c, fold(f"{g} {f}"), "q_full_folded", prefix=False) for g, f, c, _, _ in sample
+            Query(f"{g} {f}", c, fold(f"{g} {f}"), "q_full_folded", prefix=False, person=pk)
+            for g, f, c, _, _, pk in sample
         ],
         "exact family name": [
-            Query(f, c, fold(f), "q_family_folded", prefix=False) for _, f, c, _, _ in sample
+            Query(f, c, fold(f), "q_family_folded", prefix=False) for _, f, c, _, _, _ in sample
         ],
         "3-letter prefix, Latin": [
             Query(f[:3], c, fold(f[:3]), "latin_family_folded", prefix=True) for f, c in latin
@@ -247,7 +355,7 @@ def profile_one(label: str, query: Query, centre: int | None) -> None:
 
     from kem.models import Beneficiary
     from kem.vault import blind
-    from kem.vault.search import _entries, parse_query, want_digests
+    from kem.vault.search import OPEN_EXTRA, OPEN_FACTOR, _entries, parse_query, want_digests
 
     tokens = parse_query(query.text, model=Beneficiary)
     wants = {want for token in tokens for want in token.wants}
@@ -257,7 +365,11 @@ def profile_one(label: str, query: Query, centre: int | None) -> None:
         groups[(lab, kind)].add(value)
     start = time.perf_counter()
     rows, _active = _entries(
-        groups, version=blind.search_key().version, scope=queryset(centre), using="default"
+        groups,
+        version=blind.search_key().version,
+        scope=queryset(centre),
+        using="default",
+        limit=LIMIT * OPEN_FACTOR + OPEN_EXTRA,
     )
     index_ms = (time.perf_counter() - start) * 1000
     profiler = cProfile.Profile()
@@ -347,13 +459,20 @@ def main() -> None:
         )
         for scope in ("centre", "all"):
             times: dict[str, list[float]] = defaultdict(list)
+            top5 = {"blind": 0, "terms": 0}
             for query in sample:
                 centre = query.centre if scope == "centre" else None
-                elapsed = timed(lambda q=query, c=centre: blind_search(q, c))
+                got: dict[str, Any] = {}
+                elapsed = timed(lambda q=query, c=centre, g=got: g.update(blind=blind_search(q, c)))
                 times["blind"].append(elapsed)
                 if elapsed > slowest.get(kind, (0.0, query, None))[0]:
                     slowest[kind] = (elapsed, query, centre)
-                times["terms"].append(timed(lambda q=query, c=centre: plain_terms_search(q, c)))
+                times["terms"].append(
+                    timed(lambda q=query, c=centre, g=got: g.update(terms=plain_terms_search(q, c)))
+                )
+                if query.person is not None:
+                    top5["blind"] += found_in_top5(query, got["blind"][:5])
+                    top5["terms"] += found_in_top5(query, got["terms"][:5])
                 times["column"].append(timed(lambda q=query, c=centre: column_search(q, c)))
             results[(kind, scope)] = times
             print(
@@ -371,6 +490,11 @@ def main() -> None:
             print(f"    blind index (search_people)          {bm:8.2f} / {bp:8.2f}")
             print(f"    same search over plaintext terms     {tm:8.2f} / {tp:8.2f}")
             print(f"    plaintext indexed column (floor)     {cm:8.2f} / {cp:8.2f}")
+            if sample[0].person is not None:
+                print(
+                    f"    the person sought in the top 5 (or 5 namesakes of the very same name there):"
+                    f" blind index {top5['blind']} of {len(sample)}, plaintext terms {top5['terms']} of {len(sample)}"
+                )
             print(
                 f"    open every row (extrapolated)        {every:8,.0f}   ({rows:,.0f} rows at {per_row * 1e6:.0f} µs)"
             )

@@ -7,21 +7,25 @@
    begin ("Yus" and "Γιο" both reach Γιουσούφ; a two-letter key asks for every third letter).
    A number asks for its E.164 digits and its canonical ID form. The smoothed kinds ask for every
    slot of the term (``blind.digests``), counted in the sealed tallies read first.
-3. One query finds the people holding any of those digests *among the caller's queryset* (the
-   user's centres are applied in the database, before anything is cut) and reads which index key
-   is active, so the digests, made with the key this process last saw, are confirmed without a
-   query of their own. The people are ranked by what matched in the index, and at most
-   ``limit * OPEN_FACTOR`` are candidates.
-4. Candidates are fetched, best index evidence first, in at most three batches, opened and
-   re-checked against their plaintext, which drops the false candidates of truncated digests and
-   ranks what is left: per query token, the same folded token (exact) above the same spelling key
-   (another spelling) above a token starting like the query (loose prefix: vowels and h kept)
-   above a token whose key merely starts with the query's key. The index bound of a candidate is
-   an upper bound of its re-checked score, so once ``limit`` confirmed people score at least as
-   high as the best unopened candidate could, the rest are not opened.
-5. Ranking: more query tokens matched first, then the strength of the matches.
+3. The index is read for the rarest token first (``_IndexReader``), *among the caller's
+   queryset* (the user's centres are applied in the database, before anything is cut), at most
+   ``limit * OPEN_FACTOR + OPEN_EXTRA`` rows per read; the same query reads which index key is
+   active, so the digests, made with the key this process last saw, are confirmed without a
+   query of their own. The candidates' own entries say which other tokens they hold.
+4. Candidates are fetched (only the columns the re-check opens), best index evidence first,
+   opened and re-checked against their plaintext, which drops the false candidates of truncated
+   digests and ranks what is left: per query token, the same folded token (exact) above the same
+   spelling key (another spelling) above a token starting like the query (loose prefix: vowels
+   and h kept) above a token whose key merely starts with the query's key. The index bound of a
+   candidate is an upper bound of its re-checked score, so once ``limit`` confirmed people score
+   at least as high as the best unopened candidate could, the rest are not opened. Candidates
+   with the best evidence are all opened (up to the cap); weaker ones within a budget.
+5. Ranking: more query tokens matched first, then the strength of the matches. The people found
+   are read whole in one last query.
 
-A search costs three to five queries: the tallies, the index, one to three batches of people.
+A search costs typically five to eight queries, however many people match: the tallies, the index, the candidates' own entries (which
+also say whether a holder of a token's spelling key can hold its very spelling: ``_Evidence``), the
+prefix and other tokens' entries when the page is not settled, batches of names, the people found.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import math
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +42,7 @@ from django.db import connections, models, router
 
 from kem.vault import blind
 from kem.vault.errors import VaultError
-from kem.vault.models import BlindIndexEntry, IndexKey, IndexKeyState, VaultPerson
+from kem.vault.models import OPENED_ATTR, BlindIndexEntry, IndexKey, IndexKeyState, VaultPerson
 from kem.vault.normalise import id_canonical, loose_key, name_tokens, phone_digits, phonetic_key, prefix_keys
 
 OPEN_FACTOR = 4
@@ -48,7 +52,10 @@ OPEN_FACTOR = 4
 OPEN_EXTRA = 400
 PREFIX_TYPED_MIN = 3
 FIRST_BATCH_EXTRA = 10  # the first batch opens limit + limit // FIRST_BATCH_EXTRA candidates
-MAX_BATCHES = 3  # of people; the last one opens every candidate left
+# Below the best index evidence, candidates are opened within a budget of
+# ``limit + limit // FIRST_BATCH_EXTRA``, and past it only until this many people are confirmed.
+MIN_SHOWN = 10
+MAX_BATCHES = 3  # of people read in a row; the last opens every candidate its tier or budget allows
 
 # Strength of a confirmed match of one query token.
 EXACT, VARIANT, LOOSE_PREFIX, KEY_PREFIX = 4, 3, 2, 1
@@ -101,43 +108,123 @@ def search_people(query: str, *, queryset: models.QuerySet[Any], limit: int = 50
     if not tokens or limit <= 0:
         return []
     using = router.db_for_read(BlindIndexEntry)
-    hits = _index_hits(tokens, scope=queryset, using=using, cap=limit * OPEN_FACTOR + OPEN_EXTRA)
-    if not hits:
-        return []
-    bounds = sorted(((_score(found), pk) for pk, found in hits.items()), key=_by_score, reverse=True)
-    bounds = bounds[: limit * OPEN_FACTOR + OPEN_EXTRA]
+    cap = limit * OPEN_FACTOR + OPEN_EXTRA
+    reader = _IndexReader(tokens, scope=queryset, using=using, cap=cap)
+    evidence = reader.first()
+    # The best index evidence of the whole-word entries: candidates that have it are all opened
+    # (up to the cap), since only their plaintext tells an exact match from another spelling or
+    # from a false candidate of a truncated digest. Anything weaker is opened within a budget.
+    top = max((_score(evidence.bound(pk)) for pk in evidence.people()), default=None)
+    budget = limit + limit // FIRST_BATCH_EXTRA
     recheck = _rechecker(model, tokens)
+    columns = _opened_columns(model, tokens)
     confirmed: list[Candidate] = []
-    start = 0
-    size = limit + limit // FIRST_BATCH_EXTRA
-    for number in range(1, MAX_BATCHES + 1):
-        if number == MAX_BATCHES:
-            size = len(bounds) - start
-        batch = [pk for _, pk in bounds[start : start + size]]
-        start += len(batch)
-        if not batch:
-            break
-        # No ORDER BY (the model's default ordering): the candidates are ranked here. A person
-        # shredded since the index was read is skipped (shredding deletes the entries too, so
-        # this is only a race); the person key comes with the row (``VaultPersonManager``).
-        people = queryset.filter(person_key_id__in=batch).order_by()
-        found = (
-            recheck(person, hits.get(_key_of(person.person_key_id), {}))
-            for person in people
-            if not person.person_key.is_shredded
+    opened: set[str] = set()
+    spent = 0  # candidates opened below the best evidence
+    size = budget
+    more_read = False
+    extended = False
+    batches = 0
+    while True:
+        bounds = sorted(
+            ((_score(evidence.bound(pk)), pk) for pk in evidence.people() if pk not in opened),
+            key=_by_score,
+            reverse=True,
         )
-        confirmed += [c for c in found if c.tokens_matched]
-        confirmed.sort(key=lambda c: c.score, reverse=True)
-        if start >= len(bounds) or (
-            len(confirmed) >= limit and confirmed[limit - 1].score >= bounds[start][0]
-        ):
+        if _settled(confirmed, limit, bounds[0][0] if bounds else None):
             break
-        size = _next_batch_size(confirmed, opened=start, rest=bounds[start:], limit=limit)
-    return confirmed[:limit]
+        top_tier = bool(bounds) and top is not None and bounds[0][0] >= top
+        if batches >= MAX_BATCHES - 1:
+            size = len(bounds)
+        if not top_tier:
+            enough = min(limit, MIN_SHOWN)
+            if spent >= cap or (spent >= budget and len(confirmed) >= enough):
+                break
+            if not bounds:
+                if more_read:
+                    break
+                more_read = True
+                reader.more(evidence, room=cap - spent)
+                continue
+            if spent < budget:
+                size = budget - spent
+            elif extended:
+                break
+            else:
+                # Past the budget, one more batch: what is missing, scaled by how many held up.
+                extended = True
+                size = _next_batch_size(confirmed, opened=max(len(opened), 1), rest=[], limit=enough)
+            size = max(1, min(size, cap - spent))
+        batch = [pk for bound, pk in bounds[:size] if top is None or not top_tier or bound >= top]
+        opened.update(batch)
+        batches += 1
+        if not top_tier:
+            spent += len(batch)
+        confirmed += _open(queryset, batch, evidence, recheck, columns)
+        confirmed.sort(key=lambda c: c.score, reverse=True)
+        size = _next_batch_size(confirmed, opened=len(opened), rest=bounds[len(batch) :], limit=limit)
+    return _whole(queryset, confirmed[:limit])
+
+
+def _settled(confirmed: list[Candidate], limit: int, best: tuple[int, int] | None) -> bool:
+    """Whether ``limit`` confirmed people already rank at least as high as any unopened candidate
+    could (``best``: the highest index bound left, None if no candidate is left)."""
+    return len(confirmed) >= limit and (best is None or confirmed[limit - 1].score >= best)
+
+
+def _open(
+    queryset: models.QuerySet[Any],
+    batch: list[str],
+    evidence: _Evidence,
+    recheck: Callable[[VaultPerson, dict[int, int]], Candidate],
+    columns: list[str],
+) -> list[Candidate]:
+    """Fetch and re-check one batch of candidates; those the plaintext does not confirm are dropped.
+
+    Only the columns the re-check opens are read (``columns``): most candidates are dropped or
+    never shown, and a person row holds many more sealed values. No ORDER BY (the model's default
+    ordering): the candidates are ranked by the caller. A person shredded since the index was read
+    is skipped (shredding deletes the entries too, so this is only a race); the person key comes
+    with the row (``VaultPersonManager``).
+    """
+    if not batch:
+        return []
+    people = (
+        queryset.filter(person_key_id__in=[uuid.UUID(pk) for pk in batch])
+        .order_by()
+        .select_related(None)
+        .select_related("person_key")
+        .only("pk", "person_key", *columns)
+    )
+    found = (
+        recheck(person, evidence.bound(_key_of(person.person_key_id)))
+        for person in people
+        if not person.person_key.is_shredded
+    )
+    return [c for c in found if c.tokens_matched]
+
+
+def _whole(queryset: models.QuerySet[Any], found: list[Candidate]) -> list[Candidate]:
+    """The people found, read whole (one query) for the caller, in the same order; the values the
+    re-check opened are handed over, so they are not opened twice. A person gone since (shredded,
+    merged, deleted) is left out."""
+    rows = {person.pk: person for person in queryset.filter(pk__in=[c.person.pk for c in found]).order_by()}
+    whole = []
+    for candidate in found:
+        person = rows.get(candidate.person.pk)
+        if person is None or person.person_key.is_shredded:
+            continue
+        opened = candidate.person.__dict__.get(OPENED_ATTR)
+        if opened:
+            person.__dict__.setdefault(OPENED_ATTR, {}).update(opened)
+        whole.append(
+            Candidate(person=person, tokens_matched=candidate.tokens_matched, strength=candidate.strength)
+        )
+    return whole
 
 
 def _next_batch_size(
-    confirmed: list[Candidate], *, opened: int, rest: list[tuple[tuple[int, int], object]], limit: int
+    confirmed: list[Candidate], *, opened: int, rest: Sequence[tuple[tuple[int, int], object]], limit: int
 ) -> int:
     """How many more candidates to open after a batch that did not settle the search.
 
@@ -234,72 +321,167 @@ def want_digests(
     return by_digest
 
 
-def _index_hits(
-    tokens: list[QueryToken], *, scope: models.QuerySet[Any], using: str, cap: int
-) -> dict[object, dict[int, int]]:
-    """person key id -> {query token number: best bound found in the index}, among ``scope``.
+class _IndexReader:
+    """Reads the index for one search: person key id -> {query token number: best bound found}.
 
-    Rarest token first: the tallies say how many hold each term, so the index is read for the
-    query token with the fewest holders (a family name, rather than Mohammed), at most ``cap``
-    rows, by its whole-word entries first (then its prefix entries, which hold far more people, up
-    to the cap); every candidate it gives is then checked for the other tokens by reading that
-    candidate's own entries (a few per person), not the other tokens' buckets, which for a common
-    name hold a hundred thousand people. Only if that leaves fewer than ``cap`` candidates are the
-    other tokens read too, each at most to ``cap``, for people matching fewer tokens. A common
-    token alone is read to ``cap`` rows: any of its holders ranks as well as another by the index,
-    and the re-check ranks those opened.
+    ``first()``: the rarest token's whole-word entries (the tallies say how many hold each term,
+    so that is a family name rather than Mohammed), at most ``cap`` rows among the scope; with
+    several tokens, the candidates' own entries then say which other tokens they hold (a few rows
+    per person, not the other tokens' buckets, which for a common name hold a hundred thousand
+    people). ``more()``, only when the search is not settled by then: the rarest token's prefix
+    entries (far more people) and the other tokens' entries, for people matching less.
 
     The digests are made with the active index key as this process last saw it; the query that
     reads the index also reads which key is active, and if that is another key (a rotation in
     another process, a restored database) the digests are made with that one and the index is
     read again.
     """
-    index_key = blind.search_key()
-    numbers: dict[Want, set[int]] = defaultdict(set)
-    for number, token in enumerate(tokens):
-        for want in token.wants:
-            numbers[want].add(number)
-    for _attempt in range(3):
-        counts: dict[Any, int] = {}
-        by_digest = want_digests(index_key, set(numbers), using=using, counts=counts)
-        estimate = [
-            sum(max(counts.get((w.label, w.kind, w.term), 0), 1) for w in token.wants) for token in tokens
-        ]
-        order = sorted(range(len(tokens)), key=lambda n: estimate[n])
-        # Whole-word evidence first (spelling key, phone, ID); a token's prefix entries, which
-        # hold far more people, only if that leaves room under the cap.
-        groups = _groups(by_digest, numbers, {order[0]}, strong=True)
-        rows, active = _entries(groups, version=index_key.version, scope=scope, using=using, limit=cap)
-        if active is not None and (active.version, active.wrapped_key) == (
-            index_key.version,
-            index_key.wrapped_key,
-        ):
-            break
-        index_key = blind.search_key(active, reload=active is None)
-    else:
-        raise VaultError("The active blind-index key changed during the search three times; search again.")
-    hits: dict[object, dict[int, int]] = defaultdict(dict)
-    _add_hits(hits, rows, by_digest, numbers)
-    if len(hits) < cap and (weak := _groups(by_digest, numbers, {order[0]}, strong=False)):
-        more, _active = _entries(
-            weak, version=index_key.version, scope=scope, using=using, limit=cap - len(hits)
+
+    def __init__(
+        self, tokens: list[QueryToken], *, scope: models.QuerySet[Any], using: str, cap: int
+    ) -> None:
+        self.tokens = tokens
+        self.scope = scope
+        self.using = using
+        self.cap = cap
+        self.numbers: dict[Want, set[int]] = defaultdict(set)
+        for number, token in enumerate(tokens):
+            for want in token.wants:
+                self.numbers[want].add(number)
+        self.index_key = blind.search_key()
+        self.by_digest: dict[tuple[str, str, int], list[Want]] = {}
+        self.order: list[int] = []
+
+    def first(self) -> _Evidence:
+        for _attempt in range(3):
+            counts: dict[Any, int] = {}
+            self.by_digest = want_digests(self.index_key, set(self.numbers), using=self.using, counts=counts)
+            estimate = [
+                sum(max(counts.get((w.label, w.kind, w.term), 0), 1) for w in token.wants)
+                for token in self.tokens
+            ]
+            self.order = sorted(range(len(self.tokens)), key=lambda n: estimate[n])
+            groups = _groups(self.by_digest, self.numbers, {self.order[0]}, strong=True)
+            rows, active = self._read(groups, limit=self.cap)
+            if active is not None and (active.version, active.wrapped_key) == (
+                self.index_key.version,
+                self.index_key.wrapped_key,
+            ):
+                break
+            self.index_key = blind.search_key(active, reload=active is None)
+        else:
+            raise VaultError(
+                "The active blind-index key changed during the search three times; search again."
+            )
+        evidence = _Evidence(self.tokens)
+        evidence.add(rows, self.by_digest, self.numbers)
+        if len(rows) >= self.cap and len(self.tokens) > 1:
+            # The rarest token is common enough to fill the cap (a spelling key is a consonant
+            # skeleton): the people who also hold the next rarest token, and may hold the very
+            # spelling of the rarest (its own first three letters too), would be cut at random,
+            # so they are read on their own. (A common word alone: any of its holders is as good.)
+            narrower = [
+                _groups(self.by_digest, self.numbers, {self.order[1]}, strong=True),
+                _groups(self.by_digest, self.numbers, {self.order[0]}, strong=False, own_start=True),
+            ]
+            if narrower := [wanted for wanted in narrower if wanted]:
+                both, _active = self._read(groups, limit=self.cap, also=narrower)
+                evidence.add(both, self.by_digest, self.numbers)
+        if evidence and (len(self.tokens) > 1 or evidence.refinable):
+            people = evidence.people()
+            evidence.add(
+                _entries_of(people, version=self.index_key.version, using=self.using),
+                self.by_digest,
+                self.numbers,
+            )
+            evidence.checked.update(people)
+        return evidence
+
+    def more(self, evidence: _Evidence, *, room: int) -> None:
+        """Add the rarest token's prefix entries, then the other tokens' entries, ``room`` rows each
+        at most, to ``evidence``."""
+        first = self.order[0]
+        if room > 0 and (weak := _groups(self.by_digest, self.numbers, {first}, strong=False)):
+            rows, _active = self._read(weak, limit=room)
+            evidence.add(rows, self.by_digest, self.numbers)
+        for number in self.order[1:]:
+            if room <= 0:
+                break
+            rows, _active = self._read(_groups(self.by_digest, self.numbers, {number}), limit=room)
+            evidence.add(rows, self.by_digest, self.numbers, only={number})
+
+    def _read(
+        self,
+        groups: dict[tuple[str, str], set[int]],
+        *,
+        limit: int,
+        also: list[dict[tuple[str, str], set[int]]] | None = None,
+    ) -> tuple[list[tuple[Any, ...]], IndexKey | None]:
+        return _entries(
+            groups, version=self.index_key.version, scope=self.scope, using=self.using, limit=limit, also=also
         )
-        _add_hits(hits, more, by_digest, numbers)
-    if len(tokens) > 1 and hits:
-        # The candidates' own entries say which other tokens they hold.
-        _add_hits(hits, _entries_of(list(hits), version=index_key.version, using=using), by_digest, numbers)
-    for number in order[1:]:
-        if len(hits) >= cap:
-            break
-        more, _active = _entries(
-            _groups(by_digest, numbers, {number}),
-            version=index_key.version,
-            scope=scope,
-            using=using,
-            limit=cap - len(hits),
-        )
-        _add_hits(hits, more, by_digest, numbers, only={number})
-    return hits
+
+
+class _Evidence:
+    """What the index says of each candidate: per query token, the best bound found.
+
+    A person holding a token's spelling key may hold another spelling of it (the same key); only a
+    person who also holds the token's own first three letters (its ``p3`` entry) can hold the very
+    same spelling. Once a candidate's own entries have been read (``checked``), a spelling key
+    without those letters bounds the token at VARIANT: exact spellings rank above, and are opened
+    first, without opening every holder of a common key.
+    """
+
+    def __init__(self, tokens: list[QueryToken]) -> None:
+        self.found: dict[str, dict[int, int]] = defaultdict(dict)
+        self.starts: dict[str, set[int]] = defaultdict(set)
+        self.checked: set[str] = set()
+        self.refinable = {
+            number for number, token in enumerate(tokens) if any(w.bound == LOOSE_PREFIX for w in token.wants)
+        }
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def people(self) -> list[str]:
+        return list(self.found)
+
+    def add(
+        self,
+        rows: list[tuple[Any, ...]],
+        by_digest: dict[tuple[str, str, int], list[Want]],
+        numbers: dict[Want, set[int]],
+        *,
+        only: set[int] | None = None,
+    ) -> None:
+        for person_key_id, lab, kind, value in rows:
+            wants = by_digest.get((lab, kind, value))
+            if not wants:
+                continue
+            pk = _key_of(person_key_id)
+            best = self.found[pk]
+            for want in wants:
+                for number in numbers[want]:
+                    if only is not None and number not in only:
+                        continue
+                    if want.bound == LOOSE_PREFIX:
+                        self.starts[pk].add(number)
+                    if want.bound > best.get(number, 0):
+                        best[number] = want.bound
+
+    def bound(self, pk: str) -> dict[int, int]:
+        found = self.found.get(pk, {})
+        if pk not in self.checked:
+            return found
+        return {
+            number: VARIANT
+            if strength == EXACT and number in self.refinable and number not in self.starts[pk]
+            else strength
+            for number, strength in found.items()
+        }
 
 
 def _groups(
@@ -308,38 +490,22 @@ def _groups(
     wanted: set[int],
     *,
     strong: bool | None = None,
+    own_start: bool = False,
 ) -> dict[tuple[str, str], set[int]]:
     """{(label, kind): digests} asked for by the query tokens numbered ``wanted``: all of them, or
     only those of whole-word wants (``strong``) or only those of prefix wants (``strong=False``)."""
     groups: dict[tuple[str, str], set[int]] = defaultdict(set)
     for (lab, kind, value), wants in by_digest.items():
         for want in wants:
+            if own_start and want.bound != LOOSE_PREFIX:
+                continue
             if numbers[want] & wanted and (strong is None or (want.bound >= VARIANT) == strong):
                 groups[(lab, kind)].add(value)
                 break
     return groups
 
 
-def _add_hits(
-    hits: dict[object, dict[int, int]],
-    rows: list[tuple[Any, ...]],
-    by_digest: dict[tuple[str, str, int], list[Want]],
-    numbers: dict[Want, set[int]],
-    *,
-    only: set[int] | None = None,
-) -> None:
-    for person_key_id, lab, kind, value in rows:
-        wants = by_digest.get((lab, kind, value))
-        if not wants:
-            continue
-        best = hits[_key_of(person_key_id)]
-        for want in wants:
-            for number in numbers[want]:
-                if (only is None or number in only) and want.bound > best.get(number, 0):
-                    best[number] = want.bound
-
-
-def _entries_of(person_keys: list[object], *, version: int, using: str) -> list[tuple[Any, ...]]:
+def _entries_of(person_keys: Sequence[object], *, version: int, using: str) -> list[tuple[Any, ...]]:
     """(person key id, label, kind, digest) of every entry of these people in ``version``."""
     ids = [uuid.UUID(str(pk)) for pk in person_keys]
     rows: list[tuple[Any, ...]] = []
@@ -369,9 +535,13 @@ def _entries(
     scope: models.QuerySet[Any],
     using: str,
     limit: int,
+    also: list[dict[tuple[str, str], set[int]]] | None = None,
 ) -> tuple[list[tuple[Any, ...]], IndexKey | None]:
     """(person key id, label, kind, digest) of the entries holding the wanted digests whose person
     is in ``scope``, and the index key active when they were read (enough to unwrap it).
+
+    ``also``: only the entries of people who also hold one of the digests of each of these groups
+    through the index on the person key: a person holds a few entries).
 
     One SELECT per (index, kind), joined with UNION ALL: each is a seek on the composite index
     ``(field, kind, digest, version, person_key)``, which also covers the columns read. The scope
@@ -389,17 +559,32 @@ def _entries(
     scope_sql, scope_params = (
         scope.order_by().values("person_key_id").query.get_compiler(using=using).as_sql()
     )
+    both, both_params = "", []
+    for number, wanted in enumerate(also or ()):
+        held = []
+        alias = f"b{number}"
+        for (lab, kind), digests in sorted(wanted.items()):
+            held.append(
+                f"({alias}.{column['field']} = %s AND {alias}.{column['kind']} = %s"
+                f" AND {alias}.{column['digest']} IN ({', '.join(['%s'] * len(digests))}))"
+            )
+            both_params += [lab, kind, *sorted(digests)]
+        both += (
+            f" AND EXISTS (SELECT 1 FROM {quote(meta.db_table)} {alias}"  # noqa: S608
+            f" WHERE {alias}.{column['person_key']} = e.{column['person_key']}"
+            f" AND {alias}.{column['version']} = {int(version)} AND ({' OR '.join(held)}))"
+        )
     selects: list[str] = []
     params: list[Any] = []
     for (lab, kind), digests in sorted(groups.items()):
         ordered = sorted(digests)
         selects.append(
-            f"SELECT {column['person_key']}, {column['field']}, {column['kind']}, {column['digest']}"  # noqa: S608
-            f" FROM {quote(meta.db_table)} WHERE {column['field']} = %s AND {column['kind']} = %s"
-            f" AND {column['digest']} IN ({', '.join(['%s'] * len(ordered))}) AND {column['version']} = %s"
-            f" AND {column['person_key']} IN ({scope_sql})"
+            f"SELECT e.{column['person_key']}, e.{column['field']}, e.{column['kind']}, e.{column['digest']}"  # noqa: S608
+            f" FROM {quote(meta.db_table)} e WHERE e.{column['field']} = %s AND e.{column['kind']} = %s"
+            f" AND e.{column['digest']} IN ({', '.join(['%s'] * len(ordered))}) AND e.{column['version']} = %s"
+            f" AND e.{column['person_key']} IN ({scope_sql}){both}"
         )
-        params += [lab, kind, *ordered, version, *scope_params]
+        params += [lab, kind, *ordered, version, *scope_params, *both_params]
     active_key = (
         f"SELECT NULL, {quote(_column(keys, 'wrapped_key'))}, NULL, {quote(_column(keys, 'version'))}"  # noqa: S608
         f" FROM {quote(keys.db_table)} WHERE {quote(_column(keys, 'state'))} = %s"
@@ -426,6 +611,16 @@ def _entries(
 
 def _score(strengths: dict[int, int]) -> tuple[int, int]:
     return (len(strengths), sum(strengths.values()))
+
+
+def _opened_columns(model: type[VaultPerson], tokens: list[QueryToken]) -> list[str]:
+    """The fields the re-check of ``tokens`` may open: the names, and the numbers if asked for."""
+    indexes = [
+        index
+        for index in model.vault_indexes
+        if isinstance(index, blind.NameIndex) or any(not token.is_name for token in tokens)
+    ]
+    return list(dict.fromkeys(name for index in indexes for name in index.fields))
 
 
 def _rechecker(
