@@ -145,18 +145,19 @@ def _plaintext_parts() -> Iterator[None]:
             scope.order_by().values("person_key_id").query.get_compiler(using=using).as_sql()
         )
         both, both_params = "", []
-        if also:
+        for number, wanted in enumerate(also or ()):
             held = []
-            for (lab, kind), terms in sorted(also.items()):
+            for (lab, kind), terms in sorted(wanted.items()):
                 held.append(
-                    f'(b.field = %s AND b.kind = %s AND b.term COLLATE "C" IN ({", ".join(["%s"] * len(terms))}))'
+                    f"(b{number}.field = %s AND b{number}.kind = %s"
+                    f' AND b{number}.term COLLATE "C" IN ({", ".join(["%s"] * len(terms))}))'
                 )
                 both_params += [lab, kind, *sorted(terms)]
-            both = (
-                f" AND EXISTS (SELECT 1 FROM {TERMS_TABLE} b WHERE b.person_key_id = e.person_key_id"  # noqa: S608
-                f" AND b.version = %s AND ({' OR '.join(held)}))"
+            both += (
+                f" AND EXISTS (SELECT 1 FROM {TERMS_TABLE} b{number}"  # noqa: S608
+                f" WHERE b{number}.person_key_id = e.person_key_id AND b{number}.version = {int(version)}"
+                f" AND ({' OR '.join(held)}))"
             )
-            both_params = [version, *both_params]
         selects, params = [], []
         for (lab, kind), terms in sorted(groups.items()):
             selects.append(
