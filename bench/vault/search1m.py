@@ -327,6 +327,7 @@ def explain(query: Query) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    connection.queries_log.clear()  # a full log (9,000 queries) would leave the capture empty
     with CaptureQueriesContext(connection) as captured:
         blind_search(query, query.centre)
     sql = next(q["sql"] for q in captured.captured_queries if "UNION ALL" in q["sql"])
@@ -374,6 +375,7 @@ def profile_one(label: str, query: Query, centre: int | None) -> None:
     )
     index_ms = (time.perf_counter() - start) * 1000
     profiler = cProfile.Profile()
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as captured:
         profiler.enable()
         blind_search(query, centre)

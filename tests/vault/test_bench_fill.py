@@ -118,3 +118,23 @@ def test_names_are_deterministic_heavy_tailed_and_in_three_scripts() -> None:
     assert min(scripts["greek"], scripts["latin"], scripts["arabic"]) > 1000
     # Names written in Greek or Arabic script carry their Latin form; Latin ones do not repeat it.
     assert all(bool(p.family_latin) != p.family.isascii() for p in people)
+
+
+def test_the_search_bench_compares_the_same_search_over_plaintext(postgres, request_cache) -> None:
+    """``search1m.py``'s plaintext comparison runs ``search_people`` over the plaintext tables: it
+    finds the same people as the blind index, and leaves the search module as it found it."""
+    from bench.vault import search1m
+    from kem.vault import search as search_module
+
+    fill(200, seed=6, centres=3, batch=70, workers=1, vacuum=False, log=lambda line: None)
+    parts = {name: getattr(search_module, name) for name in ("want_digests", "_entries", "_open", "_whole")}
+    queries = search1m.draw_queries(12, seed=7)
+    assert len(queries["exact full name"]) == 12
+    assert queries == search1m.draw_queries(12, seed=7)  # the same people every run
+    for query in queries["exact full name"]:
+        for centre in (query.centre, None):
+            blind_found = search1m.blind_search(query, centre)
+            plain_found = search1m.plain_terms_search(query, centre)
+            assert search1m.found_in_top5(query, blind_found[:5])
+            assert search1m.found_in_top5(query, plain_found[:5])
+    assert parts == {name: getattr(search_module, name) for name in parts}
