@@ -452,7 +452,7 @@ class Attendance(models.Model):
 
     class Meta:
         verbose_name = _("attendance")
-        verbose_name_plural = _("attendance")
+        verbose_name_plural = _("attendance marks")
         constraints = [
             models.UniqueConstraint(fields=["enrolment", "lesson"], name="attendance_one_mark_per_lesson"),
         ]

@@ -78,7 +78,7 @@ def queryset(centre: int | None) -> Any:
 
 
 # --- the four ways ---------------------------------------------------------------------------
-def blind_search(query: Query, centre: int | None) -> list[tuple[Any, tuple[int, int]]]:
+def blind_search(query: Query, centre: int | None) -> list[tuple[Any, tuple[int, ...]]]:
     from kem.vault import key_cache
     from kem.vault.search import search_people
 
@@ -202,7 +202,7 @@ def _plaintext_parts() -> Iterator[None]:
     def whole(scope: Any, found: list[Any]) -> Any:
         rows = {p.pk: p for p in scope.filter(pk__in=[c.person.pk for c in found]).order_by()}
         return [
-            search_module.Candidate(rows[c.person.pk], c.tokens_matched, c.strength)
+            search_module.Candidate(rows[c.person.pk], c.tokens_matched, c.strength, c.literal)
             for c in found
             if c.person.pk in rows
         ]
@@ -223,7 +223,7 @@ def _plaintext_parts() -> Iterator[None]:
             setattr(search_module, name, part)
 
 
-def found_in_top5(query: Query, top: list[tuple[Any, tuple[int, int]]]) -> bool:
+def found_in_top5(query: Query, top: list[tuple[Any, tuple[int, ...]]]) -> bool:
     """Whether the person the query was made from is among ``top`` (the first five (id, score)),
     or all five match every word of the query exactly (namesakes, in any script: then no search
     can tell them apart, and the page shows more)."""
@@ -232,7 +232,7 @@ def found_in_top5(query: Query, top: list[tuple[Any, tuple[int, int]]]) -> bool:
 
     words = len(parse_query(query.text, model=Beneficiary))
     return query.person in [pk for pk, _score in top] or (
-        len(top) == 5 and all(score == (words, EXACT * words) for _pk, score in top)
+        len(top) == 5 and all(score[:2] == (words, EXACT * words) for _pk, score in top)
     )
 
 

@@ -95,10 +95,13 @@ class Candidate:
     person: VaultPerson
     tokens_matched: int
     strength: int
+    # Query tokens the person's name starts with as typed (folded): among equal matches, "Μουχ"
+    # puts Μουχάμαντ before Mohammadi, whose loose key starts the same way.
+    literal: int = 0
 
     @property
-    def score(self) -> tuple[int, int]:
-        return (self.tokens_matched, self.strength)
+    def score(self) -> tuple[int, int, int]:
+        return (self.tokens_matched, self.strength, self.literal)
 
 
 def search_people(query: str, *, queryset: models.QuerySet[Any], limit: int = 50) -> list[Candidate]:
@@ -218,7 +221,12 @@ def _whole(queryset: models.QuerySet[Any], found: list[Candidate]) -> list[Candi
         if opened:
             person.__dict__.setdefault(OPENED_ATTR, {}).update(opened)
         whole.append(
-            Candidate(person=person, tokens_matched=candidate.tokens_matched, strength=candidate.strength)
+            Candidate(
+                person=person,
+                tokens_matched=candidate.tokens_matched,
+                strength=candidate.strength,
+                literal=candidate.literal,
+            )
         )
     return whole
 
@@ -676,7 +684,15 @@ def _rechecker(
                 del best[number]
             elif cap:
                 best[number] = min(strength, cap)
-        return Candidate(person=person, tokens_matched=len(best), strength=sum(best.values()))
+        literal = sum(
+            1
+            for number in best
+            if tokens[number].is_name
+            and any(folded.startswith(tokens[number].folded) for folded, _k, _l in names)
+        )
+        return Candidate(
+            person=person, tokens_matched=len(best), strength=sum(best.values()), literal=literal
+        )
 
     return recheck
 

@@ -185,7 +185,7 @@ def test_the_page_shows_what_moves_and_what_becomes_one_before_confirming(client
     html = client.post(url, {"duplicate": str(duplicate.pk)}).content.decode()
 
     assert f"Two enrolments for {course_class} become one: the duplicate&#x27;s is kept" in html
-    assert "Attendance recorded on both: 1 (the better mark stays" in html
+    assert "Attendance marks recorded on both: 1 (the better mark stays" in html
     assert "1 attendance moves onto the kept one." in html
     assert "Referrals: 1" in html and "Cases: 1" in html
     # The duplicate's enrolment is kept and moves: it is counted with the moves too.
@@ -247,3 +247,16 @@ def test_two_households_are_refused_on_the_page_before_confirming(client, twins,
 
     assert "Both records belong to a household. Unlink one of them first." in html.content.decode()
     assert 'class="danger"' not in html.content.decode()
+
+
+def test_the_plan_reads_in_greek_with_plural_forms(client, twins, world):
+    survivor, duplicate = twins
+    course_class = world.classes[0]
+    enrol(world, survivor, course_class, marks={0: P, 1: P})
+    enrol(world, duplicate, course_class, marks={2: P, 3: A})  # a tie: this record's stays
+    client.force_login(world.manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "el"
+
+    html = client.post(reverse("beneficiary-merge", args=[survivor.pk]), {"duplicate": str(duplicate.pk)})
+
+    assert "2 παρουσίες μεταφέρονται στο στοιχείο που κρατείται." in html.content.decode()

@@ -137,3 +137,14 @@ def test_bulk_created_people_are_indexed(centre):
     people_bulk_create(people)
     assert len(found("Omar")) == 3
     assert Beneficiary.objects.get(pk=people[0].pk).family_name == "Bulk0"
+
+
+def test_a_prefix_typed_in_the_persons_own_script_ranks_first_among_equal_matches(register):
+    """ "Μουχ" starts Μουχάμαντ as written, and Mohammadi only through its loose key: both are
+    prefix matches of one word, and the one the officer typed comes first."""
+    others = [register(given, "Mohammadi") for given in ("Leila", "Amir", "Zahra", "Ali", "Reza", "Sara")]
+    typed = register("Μουχάμαντ", "Ραχίμι")
+    others += [register(given, "Mohammadi") for given in ("Omid", "Nima", "Hadi", "Maryam", "Yasin", "Hoda")]
+    ranked = found("Μουχ")
+    assert ranked[0].pk == typed.pk
+    assert {p.pk for p in ranked} >= {p.pk for p in others}
