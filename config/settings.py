@@ -463,7 +463,10 @@ KEM_API_DOCS_STAFF_ONLY = PRODUCTION
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "kem.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "kem.middleware.RequestIdLogFilter"},
+        "client_errors_in_one_line": {"()": "kem.middleware.ClientErrorsInOneLine"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
@@ -474,6 +477,8 @@ LOGGING = {
     "loggers": {
         # Django logs the failing SQL with its parameters at DEBUG; parameters may be personal data.
         "django.db.backends": {"level": "INFO", "propagate": True},
+        # A refused request is one line, not a traceback (kem.middleware.ClientErrorsInOneLine).
+        "django.request": {"filters": ["client_errors_in_one_line"], "propagate": True},
     },
 }
 

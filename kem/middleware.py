@@ -72,6 +72,20 @@ class RequestIdLogFilter(logging.Filter):
         return True
 
 
+class ClientErrorsInOneLine(logging.Filter):
+    """Django logs a refused request (403, 404, …) with the exception's traceback: on a busy
+    console every refused click prints a page of stack. A client error is not a fault of the
+    server, so its record keeps its one line (method, path, status) and drops the traceback;
+    server errors (5xx) keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class GreekFirstLocaleMiddleware(LocaleMiddleware):
     """Greek unless the person chose otherwise with the switcher.
 
