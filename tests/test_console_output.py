@@ -1,4 +1,4 @@
-"""A refused request is logged in one line, without a traceback; a server error keeps its own."""
+"""What the console shows: a refused request in one line (a server error keeps its traceback), and no warning on a migrate of the embedded database."""
 
 from __future__ import annotations
 
@@ -42,3 +42,10 @@ def test_a_server_error_keeps_its_traceback():
     record.status_code = 500
     assert ClientErrorsInOneLine().filter(record)
     assert record.exc_info is not None
+
+
+def test_a_migrate_on_the_embedded_database_prints_no_warning():
+    from django.core import checks
+
+    shown = [m for m in checks.run_checks(databases=["default"]) if not m.is_silenced()]
+    assert not [m for m in shown if m.level >= checks.WARNING], [str(m) for m in shown]
