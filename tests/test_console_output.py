@@ -1,4 +1,6 @@
-"""What the console shows: a refused request in one line (a server error keeps its traceback), and no warning on a migrate of the embedded database."""
+"""A first run as a newcomer meets it: a refused request in one line on the console (a server
+error keeps its traceback), no warning on a migrate of the embedded database, and every demo
+login named in the README."""
 
 from __future__ import annotations
 
@@ -49,3 +51,18 @@ def test_a_migrate_on_the_embedded_database_prints_no_warning():
 
     shown = [m for m in checks.run_checks(databases=["default"]) if not m.is_silenced()]
     assert not [m for m in shown if m.level >= checks.WARNING], [str(m) for m in shown]
+
+
+def test_the_readme_lists_every_demo_login():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from kem.management.commands.seed_demo import CENTRES, ROLES
+
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    logins = [f"{part}.{centre['key']}" for part, _role, _discipline in ROLES for centre in CENTRES] + [
+        "admin"
+    ]
+    assert len(logins) == 19
+    assert [login for login in logins if f"`{login}`" not in readme] == []
