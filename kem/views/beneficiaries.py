@@ -34,10 +34,11 @@ from kem.services.access_log import access_record
 from kem.services.beneficiaries import id_numbers_of
 
 # Sealed fields the profile header shows (names are shown: that is why a view is logged).
-PROFILE_FIELDS = ("given_name", "family_name", "given_name_latin", "family_name_latin", "phone")
+PROFILE_FIELDS = ("given_name", "family_name", "given_name_latin", "family_name_latin")
 # Sealed fields the edit form shows.
 EDIT_FIELDS = (
     *PROFILE_FIELDS,
+    "phone",
     "father_name",
     "mother_name",
     "email",
@@ -51,7 +52,7 @@ REVEAL_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "documents": (gettext_lazy("Identity documents"), ("documents",)),
     "personal": (
         gettext_lazy("Date of birth, contact details and parents' names"),
-        ("date_of_birth", "address", "email", "father_name", "mother_name"),
+        ("date_of_birth", "phone", "address", "email", "father_name", "mother_name"),
     ),
     "notes": (gettext_lazy("Notes"), ("notes",)),
 }

@@ -29,6 +29,7 @@ def maria(register):
         documents=[{"kind": "amka", "number": AMKA}],
         notes=NOTE,
         father_name="Γεώργιος",
+        phone="+306912345678",
     )
 
 
@@ -59,7 +60,7 @@ def test_revealing_personal_details_names_exactly_those_fields(client, officer, 
 
     html = reveal(client, maria, group="personal", reason=RevealReason.APPLICATION).content.decode()
 
-    assert "01/01/1930" in html and "Γεώργιος" in html
+    assert "01/01/1930" in html and "Γεώργιος" in html and "+306912345678" in html
     assert AMKA not in html and NOTE not in html
     assert AccessEvent.objects.get().fields == [
         "address",
@@ -67,7 +68,17 @@ def test_revealing_personal_details_names_exactly_those_fields(client, officer, 
         "email",
         "father_name",
         "mother_name",
+        "phone",
     ]
+
+
+def test_the_profile_shows_no_contact_detail_until_revealed(client, officer, maria):
+    """The README says contact details stay hidden until revealed: the phone too."""
+    client.force_login(officer)
+
+    html = client.get(reverse("beneficiary-detail", args=[maria.pk])).content.decode()
+
+    assert "6912345678" not in html and "tel:" not in html
 
 
 def test_revealing_notes(client, officer, maria):
