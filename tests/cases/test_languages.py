@@ -8,6 +8,7 @@ one is the 404.
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -190,3 +191,14 @@ def test_deactivating_asks_first(client, manager, farsi):
     farsi.refresh_from_db()
     assert response.status_code == 302
     assert not farsi.active
+
+
+def test_the_greek_list_shows_dialects_in_the_names_not_as_codes(client, manager):
+    client.force_login(manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "el"
+
+    html = client.get(reverse("language-list")).content.decode()
+
+    assert "Αραβικά (Λεβαντίνικα)" in html and "Αραβικά (Ιρακινά)" in html
+    for code in ("levantine", "iraqi", "maghrebi"):
+        assert code not in html
