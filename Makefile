@@ -12,8 +12,9 @@ PORT   ?= 8000
 ## make run: install, migrate the embedded database, load the demo, compile messages, serve.
 run: run-banner install setup
 	@echo "KEM: serving the demo at http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	KEM_SITE_URL="$${KEM_SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py runserver $(HOST):$(PORT)
 
+# Links e-mailed to partners name the address served here unless KEM_SITE_URL says otherwise.
 run-banner:
 	@echo "KEM: installing, migrating the embedded database, loading the demo and compiling messages;"
 	@echo "     the first run takes a couple of minutes, later runs start in seconds."

@@ -162,3 +162,16 @@ def test_make_run_says_what_it_does_and_that_the_first_run_is_slow_before_instal
     first_install = next(i for i, line in enumerate(steps) if "pip" in line or "migrate" in line)
     assert banner < first_install
     assert any("serving the demo at http://" in line for line in steps)
+
+
+def test_make_run_builds_partner_links_from_the_port_it_serves():
+    env = {key: value for key, value in os.environ.items() if key != "KEM_SITE_URL"}
+    steps = subprocess.run(
+        ["make", "-n", "run", "PORT=8123"], cwd=ROOT, capture_output=True, text=True, check=True, env=env
+    ).stdout
+
+    serve = next(line for line in steps.splitlines() if "runserver" in line)
+    assert "runserver 127.0.0.1:8123" in serve
+    script = serve.replace("runserver", "shell -c 'from django.conf import settings; print(settings.KEM_SITE_URL)' #")
+    shown = subprocess.run(["sh", "-c", script], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert shown.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8123", shown.stderr
