@@ -336,6 +336,15 @@ class BenefitApplication(models.Model):
         return f"{self.service} ({self.get_status_display()})"
 
 
+# The dialects the reference list starts with, by their stored code; a dialect a manager types
+# in is shown as typed.
+DIALECT_LABELS = {
+    "levantine": _("Levantine"),
+    "iraqi": _("Iraqi"),
+    "maghrebi": _("Maghrebi"),
+}
+
+
 class Language(models.Model):
     """A language (ISO 639) and, where it matters for interpreting, a dialect."""
 
@@ -359,6 +368,10 @@ class Language(models.Model):
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "el").startswith("en") else self.name_el
+
+    @property
+    def dialect_label(self) -> str:
+        return str(DIALECT_LABELS.get(self.dialect, self.dialect))
 
 
 class InterpretingMode(models.TextChoices):
