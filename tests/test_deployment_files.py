@@ -172,6 +172,8 @@ def test_make_run_builds_partner_links_from_the_port_it_serves():
 
     serve = next(line for line in steps.splitlines() if "runserver" in line)
     assert "runserver 127.0.0.1:8123" in serve
-    script = serve.replace("runserver", "shell -c 'from django.conf import settings; print(settings.KEM_SITE_URL)' #")
+    script = serve.replace(
+        "runserver", "shell -c 'from django.conf import settings; print(settings.KEM_SITE_URL)' #"
+    )
     shown = subprocess.run(["sh", "-c", script], cwd=ROOT, capture_output=True, text=True, env=env)
     assert shown.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8123", shown.stderr

@@ -588,7 +588,9 @@ def test_a_user_with_two_booking_roles_sees_the_block_once(client, make_staff, a
 
 def test_the_language_list_shows_dialects_as_labels_not_codes(client, manager):
     for dialect in ("levantine", "iraqi", "maghrebi"):
-        Language.objects.get_or_create(code="ar", dialect=dialect, defaults={"name_el": "Αραβικά", "name_en": "Arabic"})
+        Language.objects.get_or_create(
+            code="ar", dialect=dialect, defaults={"name_el": "Αραβικά", "name_en": "Arabic"}
+        )
     client.force_login(manager)
 
     html = client.get(reverse("language-list")).content.decode()
