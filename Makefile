@@ -7,11 +7,17 @@ PY      = $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-dev lock setup lint ci clean backup restore
+.PHONY: run run-banner test install install-dev lock setup lint ci clean backup restore
 
 ## make run: install, migrate the embedded database, load the demo, compile messages, serve.
-run: install setup
-	$(PY) manage.py runserver $(HOST):$(PORT)
+run: run-banner install setup
+	@echo "KEM: serving the demo at http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
+	KEM_SITE_URL="$${KEM_SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Links e-mailed to partners name the address served here unless KEM_SITE_URL says otherwise.
+run-banner:
+	@echo "KEM: installing, migrating the embedded database, loading the demo and compiling messages;"
+	@echo "     the first run takes a couple of minutes, later runs start in seconds."
 
 ## make test: install the test tools and run the whole suite on the embedded default (SQLite),
 ## in one pytest-xdist process per core (TEST_WORKERS=0 runs it in this one process).

@@ -151,3 +151,29 @@ def test_the_image_and_compose_start_the_web_app_with_the_script_ci_runs(compose
     script = (ROOT / "config" / "start-web").read_text()
     assert "collectstatic --noinput" in script and "gunicorn config.wsgi" in script
     assert "config/start-web" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_make_run_says_what_it_does_and_that_the_first_run_is_slow_before_installing():
+    steps = subprocess.run(
+        ["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+
+    banner = next(i for i, line in enumerate(steps) if "first run takes a couple of minutes" in line)
+    first_install = next(i for i, line in enumerate(steps) if "pip" in line or "migrate" in line)
+    assert banner < first_install
+    assert any("serving the demo at http://" in line for line in steps)
+
+
+def test_make_run_builds_partner_links_from_the_port_it_serves():
+    env = {key: value for key, value in os.environ.items() if key != "KEM_SITE_URL"}
+    steps = subprocess.run(
+        ["make", "-n", "run", "PORT=8123"], cwd=ROOT, capture_output=True, text=True, check=True, env=env
+    ).stdout
+
+    serve = next(line for line in steps.splitlines() if "runserver" in line)
+    assert "runserver 127.0.0.1:8123" in serve
+    script = serve.replace(
+        "runserver", "shell -c 'from django.conf import settings; print(settings.KEM_SITE_URL)' #"
+    )
+    shown = subprocess.run(["sh", "-c", script], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert shown.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8123", shown.stderr

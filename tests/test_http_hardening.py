@@ -393,3 +393,16 @@ def test_the_access_log_keeps_only_the_safe_request_id(client, make_staff, athen
 
     event = AccessEvent.objects.get(action="kem.access_log.exported")
     assert event.request_id == response["X-Request-ID"] != "-1+2-3-4"
+
+
+# --- Favicon -----------------------------------------------------------------------------------
+
+
+def test_pages_link_a_same_origin_favicon_that_exists(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get(reverse("login"))
+
+    link = re.search(r'<link rel="icon"[^>]*href="([^"]+)"', response.content.decode())
+    assert link and link.group(1).startswith("/") and link.group(1).endswith("favicon.svg")
+    assert finders.find("kem/favicon.svg")
