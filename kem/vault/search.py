@@ -148,6 +148,11 @@ def search_people(query: str, *, queryset: models.QuerySet[Any], limit: int = 50
                     break
                 more_read = True
                 reader.more(evidence, room=cap - spent)
+                if top is None:
+                    # No whole-word evidence at all (a typed prefix such as "Ιμπ"): the best of
+                    # what the prefix entries hold is the best there is, so it is opened whole
+                    # too, up to the cap; only what ranks below it is budgeted.
+                    top = max((_score(evidence.bound(pk)) for pk in evidence.people()), default=None)
                 continue
             if spent < budget:
                 size = budget - spent
